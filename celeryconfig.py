@@ -1,0 +1,31 @@
+"""Celery configuration, read from the same environment as the service (reminders.settings).
+
+Reminders never travel as far-future ETA tasks: beat runs one short periodic task that claims
+what is due from the store; delivery tasks carry only a reminder id and a claim token.
+"""
+
+from reminders import settings as _settings
+
+_s = _settings.load()
+
+broker_url = _s.broker_url
+broker_connection_retry_on_startup = True
+broker_transport_options = {"visibility_timeout": 3600}
+task_serializer = "json"
+accept_content = ["json"]
+result_backend = None
+task_ignore_result = True
+timezone = "UTC"
+enable_utc = True
+worker_prefetch_multiplier = 1
+worker_hijack_root_logger = False
+task_default_queue = "reminders"
+
+beat_schedule = {
+    "dispatch-due-reminders": {
+        "task": "reminders.dispatch_due",
+        "schedule": _s.dispatch_interval,
+        # A tick that could not run in time is worthless: the next one claims the same work.
+        "options": {"expires": max(_s.dispatch_interval * 2, 1.0)},
+    },
+}

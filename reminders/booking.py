@@ -1,0 +1,99 @@
+"""Book, edit/reschedule and cancel: plan the reminders and store them in one atomic step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from reminders.models import Appointment, AppointmentStatus, ReminderState
+from reminders.schedule import PlannedReminder, Schedule, plan
+from reminders.store import ReminderRecord, Store, VersionConflict
+
+_RETRIES = 20
+_SAME_MOMENT = timedelta(seconds=1)
+_DELIVERED = (ReminderState.SENT, ReminderState.SENDING)
+
+
+@dataclass(frozen=True)
+class BookingResult:
+    appointment: Appointment
+    planned: list[PlannedReminder]
+    changed: bool
+    created: bool
+
+
+def book(store: Store, appointment: Appointment, schedule: Schedule, now: datetime) -> BookingResult:
+    """Create or update an appointment by its external id. Posting the same appointment again
+    changes nothing; any change bumps the version and replaces the pending reminders."""
+    if schedule.procedure != appointment.procedure.type:
+        raise ValueError(f"schedule {schedule.procedure!r} is not for {appointment.procedure.type!r}")
+    for _ in range(_RETRIES):
+        snap = store.snapshot(appointment.external_id)
+        if snap is None:
+            new = replace(appointment, version=1, status=AppointmentStatus.BOOKED, booked_at=now)
+            planned = plan(new, schedule, now)
+            try:
+                store.replace_plan(new, planned, expected_version=None,
+                                   event=_event(now, "booked", new), why_superseded="")
+            except VersionConflict:
+                continue
+            return BookingResult(new, planned, changed=True, created=True)
+        new = replace(appointment, version=snap.version, status=AppointmentStatus.BOOKED,
+                      booked_at=snap.appointment.booked_at)
+        if new == snap.appointment:
+            return BookingResult(new, [], changed=False, created=False)
+        new = replace(new, version=snap.version + 1)
+        planned = _without_delivered(plan(new, schedule, now), snap.reminders, now)
+        kind = "rescheduled" if new.procedure.start != snap.appointment.procedure.start else "edited"
+        try:
+            store.replace_plan(new, planned, expected_version=snap.version,
+                               event=_event(now, kind, new),
+                               why_superseded=f"superseded by version {new.version}")
+        except VersionConflict:
+            continue
+        return BookingResult(new, planned, changed=True, created=False)
+    raise VersionConflict(f"{appointment.external_id}: too many concurrent changes")
+
+
+def cancel(store: Store, appointment_id: str, now: datetime, reason: str = "") -> Appointment:
+    for _ in range(_RETRIES):
+        snap = store.snapshot(appointment_id)
+        if snap is None:
+            raise KeyError(appointment_id)
+        if snap.appointment.status is AppointmentStatus.CANCELLED:
+            return snap.appointment
+        new = replace(snap.appointment, version=snap.version + 1,
+                      status=AppointmentStatus.CANCELLED)
+        try:
+            store.replace_plan(new, [], expected_version=snap.version,
+                               event={**_event(now, "cancelled", new), "reason": reason},
+                               why_superseded="the appointment was cancelled")
+        except VersionConflict:
+            continue
+        return new
+    raise VersionConflict(f"{appointment_id}: too many concurrent changes")
+
+
+def _without_delivered(
+    planned: list[PlannedReminder], existing: list[ReminderRecord], now: datetime
+) -> list[PlannedReminder]:
+    """A message already delivered is not planned again when it would say the same at the same
+    moment, or when its moment has passed anyway (corrections are a separate message)."""
+    delivered: dict[tuple[str, int | None, str], list[ReminderRecord]] = {}
+    for rec in existing:
+        if rec.state in _DELIVERED:
+            delivered.setdefault((rec.rule, rec.medicine, rec.channel), []).append(rec)
+    out = []
+    for p in planned:
+        prior = delivered.get(p.slot, [])
+        if any(abs(r.nominal_at - p.nominal_at) < _SAME_MOMENT for r in prior):
+            continue
+        if prior and p.nominal_at <= now:
+            continue
+        out.append(p)
+    return out
+
+
+def _event(now: datetime, kind: str, a: Appointment) -> dict[str, object]:
+    return {"at": now.isoformat(), "type": kind, "version": a.version,
+            "procedure_start": a.procedure.start.isoformat()}

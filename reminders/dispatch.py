@@ -1,0 +1,129 @@
+"""Claim what is due; deliver one reminder. Plain functions: the Celery tasks only wrap them."""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from reminders.channels import Channel, DeliveryError, Outgoing
+from reminders.i18n import Facts, render
+from reminders.i18n.render import RenderError
+from reminders.models import Appointment
+from reminders.store import ReminderRecord, Store
+from reminders.store.records import ts
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DeliveryConfig:
+    send_lease: float = 120
+    max_attempts: int = 5
+    retry_backoff: float = 60
+    locales_dir: Path = Path("locales")
+    clinic_default_locale: str = "en"
+
+
+def dispatch_tick(
+    store: Store, now: datetime, enqueue: Callable[[str, str], None], *, batch: int = 500,
+    lease_seconds: float = 300, max_batches: int = 100,
+) -> dict[str, Any]:
+    """Claim due reminders in batches and hand each (id, token) to ``enqueue``. Safe to run
+    twice at once: a claim is atomic, and a second tick finds nothing left to claim. Returns a
+    summary for the logs."""
+    lock = store.try_lock("dispatch", lease_seconds)
+    if lock is None:
+        return {"skipped": "another dispatch tick is running"}
+    claimed = 0
+    try:
+        for _ in range(max_batches):
+            pairs = store.claim_due(now, batch, lease_seconds)
+            for rid, token in pairs:
+                enqueue(rid, token)
+            claimed += len(pairs)
+            if len(pairs) < batch:
+                break
+        summary = {"claimed": claimed, "backlog": store.due_count(now)}
+        store.record_dispatch_run(now, summary)
+        return summary
+    finally:
+        store.unlock("dispatch", lock)
+
+
+def deliver(
+    store: Store, rid: str, token: str, channels: Mapping[str, Channel], now: Callable[[], datetime],
+    config: DeliveryConfig,
+) -> str:
+    """Deliver one claimed reminder, re-checking right before sending that the appointment is
+    still booked at the reminder's version, that its deadline has not passed and that the channel
+    is still allowed. Returns the state it ends in; a duplicate task returns 'gone' and sends
+    nothing."""
+    begun = store.begin_send(rid, token, now(), config.send_lease)
+    if begun.status != "ok":
+        return begun.status
+    assert begun.record is not None and begun.appointment is not None
+    rec, appt = begun.record, begun.appointment
+
+    def finish(state: str, event: str, retry_at: datetime | None = None, **patch: Any) -> str:
+        at = now()
+        store.finish(rid, token, state, at, patch=patch, retry_at=retry_at,
+                     event={"at": at.isoformat(), "type": event, "reminder": rid, **patch})
+        return state
+
+    channel = channels.get(rec.channel)
+    address = _address(appt, rec.channel)
+    if channel is None or address is None or rec.channel not in appt.patient.channels:
+        return finish("skipped", "skipped", why=f"channel {rec.channel} is no longer allowed")
+    if rec.check_before_resend:
+        earlier = channel.find_sent(rid)
+        if earlier is not None:
+            return finish("sent", "sent", pid=earlier, why="found sent after a lost worker")
+    try:
+        out = render(rec.message, rec.channel, appt.patient.locale, facts_for(appt, rec),
+                     appt.patient.zone, config.locales_dir, config.clinic_default_locale)
+    except RenderError as exc:
+        log.error("render failed for %s: %s", rid, exc)
+        return finish("failed", "failed", why="the message could not be rendered")
+    fallback = "; ".join(out.fallbacks) or None
+    message = Outgoing(rid, rec.channel, address, out.locale, out.text, out.subject, out.html)
+    try:
+        provider_id = channel.send(message)
+    except DeliveryError as exc:
+        return _failed(exc, rec, now(), config, finish)
+    return finish("sent", "sent", pid=provider_id, loc=out.locale, fb=fallback)
+
+
+def _failed(exc: DeliveryError, rec: ReminderRecord, at: datetime, config: DeliveryConfig,
+            finish: Callable[..., str]) -> str:
+    err = f"{exc.code}: {exc.reason}" if exc.code else exc.reason
+    if exc.permanent:
+        return finish("failed", "failed", why="the provider refused it permanently", err=err)
+    attempt = rec.attempts + 1
+    delay = config.retry_backoff * 2 ** (attempt - 1) * random.uniform(0.8, 1.2)  # noqa: S311
+    retry_at = at + timedelta(seconds=delay)
+    if attempt >= config.max_attempts or retry_at > rec.deadline:
+        return finish("failed", "failed", why="gave up after temporary errors", err=err)
+    return finish("scheduled", "retry", retry_at=retry_at, err=err)
+
+
+def _address(appt: Appointment, channel: str) -> str | None:
+    return appt.patient.phone if channel == "sms" else appt.patient.email
+
+
+def facts_for(appt: Appointment, rec: ReminderRecord | None = None,
+              medicine: int | None = None) -> Facts:
+    index = rec.medicine if rec is not None else medicine
+    loc = appt.procedure.location
+    return Facts(
+        patient_name=appt.patient.name, clinic_name=loc.name, clinic_phone=loc.phone,
+        place=loc.name, address=loc.address, start=appt.procedure.start, end=appt.procedure.end,
+        medicine=appt.medications[index] if index is not None else None,
+    )
+
+
+__all__ = ["DeliveryConfig", "deliver", "dispatch_tick", "facts_for", "ts"]

@@ -1,0 +1,261 @@
+"""Load and validate staff schedule files (TOML).
+
+A file is validated whole before anything is returned, so a broken file is never half-loaded;
+every error names the file, the line, the rule and the field.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import time
+from pathlib import Path
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from reminders.models import CHANNELS
+from reminders.schedule.rules import (
+    Anchor,
+    Condition,
+    LatePolicy,
+    Moment,
+    Offset,
+    Outside,
+    Per,
+    Rule,
+    Schedule,
+    Window,
+)
+
+_E = TypeVar("_E", bound=StrEnum)
+DEFAULTS_DIR = Path(__file__).resolve().parent / "defaults"
+_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_RULE_FIELDS = {
+    "key", "message", "anchor", "offset", "channels", "window", "late", "when", "per",
+    "sms_segments", "safety",
+}
+_OFFSET_FIELDS = {"minutes", "hours", "days", "at", "anchor"}
+
+
+class ScheduleError(ValueError):
+    def __init__(
+        self, file: str, message: str, *, line: int | None = None, rule: str | None = None,
+        field: str | None = None,
+    ) -> None:
+        where = file + (f":{line}" if line else "")
+        parts = [where]
+        if rule:
+            parts.append(f"rule {rule!r}")
+        if field:
+            parts.append(f"field {field!r}")
+        super().__init__(": ".join([", ".join(parts), message]))
+        self.file, self.line, self.rule, self.field = file, line, rule, field
+
+
+def load(path: Path | str, known_messages: frozenset[str] | None = None) -> Schedule:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScheduleError(str(path), f"cannot read: {exc.strerror}") from None
+    return loads(text, str(path), known_messages)
+
+
+def loads(text: str, source: str, known_messages: frozenset[str] | None = None) -> Schedule:
+    if known_messages is None:
+        from reminders.i18n.messages import MESSAGE_KEYS  # noqa: PLC0415 - avoids an import cycle
+
+        known_messages = MESSAGE_KEYS
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = re.search(r"line (\d+)", str(exc))
+        raise ScheduleError(
+            source, f"not valid TOML: {exc}", line=int(line.group(1)) if line else None
+        ) from None
+    return _Parser(text, source, known_messages).schedule(doc)
+
+
+class _Parser:
+    def __init__(self, text: str, source: str, known: frozenset[str]) -> None:
+        self.lines = text.splitlines()
+        self.source = source
+        self.known = known
+        self.rule_starts = [i + 1 for i, ln in enumerate(self.lines) if ln.strip() == "[[rules]]"]
+
+    def fail(self, message: str, index: int | None = None, rule: str | None = None,
+             field: str | None = None) -> ScheduleError:
+        return ScheduleError(self.source, message, line=self._line(index, field), rule=rule,
+                             field=field)
+
+    def _line(self, index: int | None, field: str | None) -> int | None:
+        if index is None:
+            if field:
+                return self._find(0, len(self.lines), field.split(".")[-1])
+            return None
+        if index >= len(self.rule_starts):
+            return None
+        start = self.rule_starts[index]
+        end = self.rule_starts[index + 1] if index + 1 < len(self.rule_starts) else len(self.lines)
+        if field:
+            for name in (field.split(".")[0], field.split(".")[-1]):
+                found = self._find(start, end, name)
+                if found:
+                    return found
+        return start
+
+    def _find(self, start: int, end: int, name: str) -> int | None:
+        pattern = re.compile(rf"^\s*(\[\s*rules\.)?{re.escape(name)}\b|[{{,]\s*{re.escape(name)}\s*=")
+        for i in range(start, end):
+            if pattern.search(self.lines[i]):
+                return i + 1
+        return None
+
+    def schedule(self, doc: dict[str, Any]) -> Schedule:
+        procedure = doc.get("procedure")
+        if not isinstance(procedure, str) or not _KEY.match(procedure):
+            raise self.fail("must be a procedure type like 'epidural_steroid_injection'",
+                            field="procedure")
+        name = doc.get("name", procedure)
+        if not isinstance(name, str):
+            raise self.fail("must be text", field="name")
+        default_window = self.window(doc.get("window"), None, None, Window())
+        rules_raw = doc.get("rules")
+        if not isinstance(rules_raw, list) or not rules_raw:
+            raise self.fail("the file needs at least one [[rules]] table", field="rules")
+        rules: list[Rule] = []
+        for i, raw in enumerate(rules_raw):
+            rule = self.rule(raw, i, default_window)
+            if any(r.key == rule.key for r in rules):
+                raise self.fail("the same key is used by an earlier rule", i, rule.key, "key")
+            rules.append(rule)
+        return Schedule(name=name, procedure=procedure, rules=tuple(rules), source=self.source)
+
+    def rule(self, raw: dict[str, Any], i: int, default_window: Window) -> Rule:
+        key = raw.get("key")
+        label = key if isinstance(key, str) else f"#{i + 1}"
+        if not isinstance(key, str) or not _KEY.match(key):
+            raise self.fail("must be lower_snake_case, at most 40 characters", i, label, "key")
+        for extra in sorted(set(raw) - _RULE_FIELDS):
+            raise self.fail(f"unknown field; expected one of {sorted(_RULE_FIELDS)}", i, key, extra)
+        message = raw.get("message")
+        if message not in self.known:
+            raise self.fail(f"unknown message {message!r}; known: {sorted(self.known)}", i, key,
+                            "message")
+        anchor = self.enum(Anchor, raw.get("anchor"), i, key, "anchor")
+        offset = self.offset(raw.get("offset"), i, key, "offset", anchor)
+        per = self.enum(Per, raw.get("per", "appointment"), i, key, "per")
+        if anchor.is_date and per is not Per.MEDICATION:
+            raise self.fail(f"anchor {anchor} needs per = \"medication\"", i, key, "per")
+        channels = raw.get("channels")
+        if (not isinstance(channels, list) or not channels
+                or any(c not in CHANNELS for c in channels) or len(set(channels)) != len(channels)):
+            raise self.fail(f"must be a list of distinct channels from {list(CHANNELS)}", i, key,
+                            "channels")
+        late_raw = raw.get("late", {"policy": "send"})
+        if not isinstance(late_raw, dict):
+            raise self.fail("must be a table like { policy = \"send\", until = {...} }", i, key,
+                            "late")
+        late = self.enum(LatePolicy, late_raw.get("policy"), i, key, "late.policy")
+        until = None
+        if "until" in late_raw:
+            u = late_raw["until"]
+            if not isinstance(u, dict):
+                raise self.fail("must be a table with an anchor and an offset", i, key,
+                                "late.until")
+            u_anchor = self.enum(Anchor, u.get("anchor"), i, key, "late.until.anchor")
+            if u_anchor.is_date and per is not Per.MEDICATION:
+                raise self.fail("a medication anchor needs per = \"medication\"", i, key,
+                                "late.until.anchor")
+            until = Moment(u_anchor, self.offset(u, i, key, "late.until", u_anchor))
+        segments = raw.get("sms_segments", 3)
+        if isinstance(segments, bool) or not isinstance(segments, int) or not 1 <= segments <= 10:
+            raise self.fail("must be a whole number from 1 to 10", i, key, "sms_segments")
+        safety = raw.get("safety", False)
+        if not isinstance(safety, bool):
+            raise self.fail("must be true or false", i, key, "safety")
+        return Rule(
+            key=key,
+            message=message,
+            moment=Moment(anchor, offset),
+            channels=tuple(channels),
+            window=self.window(raw.get("window"), i, key, default_window),
+            late=late,
+            until=until,
+            when=self.enum(Condition, raw.get("when", "always"), i, key, "when"),
+            per=per,
+            sms_segments=segments,
+            safety=safety,
+        )
+
+    def enum(
+        self, kind: type[_E], value: Any, i: int | None, key: str | None, field: str
+    ) -> _E:
+        try:
+            return kind(value)
+        except ValueError:
+            allowed = ", ".join(repr(str(m)) for m in kind)
+            raise self.fail(f"{value!r} is not one of {allowed}", i, key, field) from None
+
+    def offset(self, raw: Any, i: int, key: str, field: str, anchor: Anchor) -> Offset:
+        if raw is None:
+            raw = {}
+        if not isinstance(raw, dict):
+            raise self.fail("must be a table like { hours = -2 } or { days = -1, at = \"18:00\" }",
+                            i, key, field)
+        for extra in sorted(set(raw) - _OFFSET_FIELDS):
+            raise self.fail("unknown field; use minutes/hours or days + at", i, key,
+                            f"{field}.{extra}")
+        for name in ("minutes", "hours", "days"):
+            v = raw.get(name)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int)):
+                raise self.fail("must be a whole number", i, key, f"{field}.{name}")
+        elapsed = "minutes" in raw or "hours" in raw
+        calendar = "days" in raw or "at" in raw
+        if elapsed and calendar:
+            raise self.fail("use either elapsed time (minutes/hours) or calendar days + at, not both",
+                            i, key, field)
+        if calendar:
+            if "days" not in raw or "at" not in raw:
+                raise self.fail("calendar offsets need both days and at", i, key, field)
+            return Offset(days=raw["days"], at=self.time(raw["at"], i, key, f"{field}.at"))
+        if anchor.is_date:
+            raise self.fail(f"anchor {anchor} is a date: give days and at, not minutes/hours",
+                            i, key, field)
+        return Offset(minutes=raw.get("minutes", 0) + 60 * raw.get("hours", 0))
+
+    def time(self, value: Any, i: int | None, key: str | None, field: str) -> time:
+        if isinstance(value, time):
+            return value
+        if isinstance(value, str) and re.fullmatch(r"\d{2}:\d{2}", value):
+            try:
+                return time.fromisoformat(value)
+            except ValueError:
+                pass
+        raise self.fail(f"{value!r} is not a local time HH:MM", i, key, field)
+
+    def window(self, raw: Any, i: int | None, key: str | None, default: Window) -> Window:
+        if raw is None:
+            return default
+        if not isinstance(raw, dict):
+            raise self.fail("must be a table like { start = \"08:00\", end = \"20:00\" }", i, key,
+                            "window")
+        start = self.time(raw.get("start", default.start.strftime("%H:%M")), i, key, "window.start")
+        end = self.time(raw.get("end", default.end.strftime("%H:%M")), i, key, "window.end")
+        if not start < end:
+            raise self.fail("start must be before end (the window is one local day)", i, key,
+                            "window")
+        outside = self.enum(Outside, raw.get("outside", str(default.outside)), i, key,
+                            "window.outside")
+        return Window(start, end, outside)
+
+
+def find(name_or_path: str, schedule_dir: Path | None = None) -> Path:
+    """A schedule by procedure name (``epidural_steroid_injection``) or by file path."""
+    candidate = Path(name_or_path)
+    if candidate.suffix == ".toml" or candidate.exists():
+        return candidate
+    for directory in (schedule_dir, DEFAULTS_DIR):
+        if directory is not None and (directory / f"{name_or_path}.toml").exists():
+            return directory / f"{name_or_path}.toml"
+    raise ScheduleError(name_or_path, "no schedule file by that name or path")

@@ -1,0 +1,127 @@
+"""plan(appointment, schedule, now) -> reminders: a pure function, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from reminders.models import Appointment, Medication, ReminderState
+from reminders.schedule.rules import Anchor, Condition, LatePolicy, Moment, Per, Rule, Schedule
+
+DEFAULT_GRACE = timedelta(hours=12)
+NO_MEDICINE = "-"
+
+
+@dataclass(frozen=True)
+class PlannedReminder:
+    appointment_id: str
+    version: int
+    rule: str
+    message: str
+    medicine: int | None
+    channel: str
+    nominal_at: datetime
+    due_at: datetime
+    deadline: datetime
+    state: ReminderState
+    reason: str = ""
+
+    @property
+    def id(self) -> str:
+        return reminder_id(self.appointment_id, self.version, self.rule, self.medicine,
+                           self.channel)
+
+    @property
+    def slot(self) -> tuple[str, int | None, str]:
+        """What the reminder is, whatever the version: rule, medicine, channel."""
+        return (self.rule, self.medicine, self.channel)
+
+
+def reminder_id(appointment_id: str, version: int, rule: str, medicine: int | None,
+                channel: str) -> str:
+    med = NO_MEDICINE if medicine is None else str(medicine)
+    return f"{appointment_id}:{version}:{rule}:{med}:{channel}"
+
+
+def parse_reminder_id(rid: str) -> tuple[str, int, str, int | None, str]:
+    appointment_id, version, rule, med, channel = rid.split(":")
+    return appointment_id, int(version), rule, None if med == NO_MEDICINE else int(med), channel
+
+
+def plan(appointment: Appointment, schedule: Schedule, now: datetime) -> list[PlannedReminder]:
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    now = now.astimezone(UTC)
+    out: list[PlannedReminder] = []
+    channels = appointment.patient.reachable_channels()
+    for rule in schedule.rules:
+        if rule.when is Condition.HAS_MEDICATIONS and not appointment.medications:
+            continue
+        for medicine in _instances(rule, appointment):
+            times = _times(rule, appointment, medicine, now)
+            if times is None:
+                continue
+            nominal, due, deadline, state, reason = times
+            for channel in rule.channels:
+                if channel not in channels:
+                    continue
+                out.append(PlannedReminder(
+                    appointment_id=appointment.external_id, version=appointment.version,
+                    rule=rule.key, message=rule.message, medicine=medicine, channel=channel,
+                    nominal_at=nominal, due_at=due, deadline=deadline, state=state, reason=reason,
+                ))
+    out.sort(key=lambda r: (r.due_at, r.rule, r.medicine or 0, r.channel))
+    return out
+
+
+def _instances(rule: Rule, appointment: Appointment) -> list[int | None]:
+    if rule.per is Per.APPOINTMENT:
+        return [None]
+    return list(range(len(appointment.medications)))
+
+
+def _anchor(anchor: Anchor, a: Appointment, med: Medication | None) -> datetime | date | None:
+    if anchor is Anchor.BOOKING:
+        return a.booked_at
+    if anchor is Anchor.PROCEDURE_START:
+        return a.procedure.start
+    if anchor is Anchor.PROCEDURE_END:
+        return a.procedure.end
+    if med is None:
+        return None
+    return med.pause_from if anchor is Anchor.MEDICATION_PAUSE else med.resume_on
+
+
+def _at(moment: Moment, a: Appointment, med: Medication | None) -> datetime | None:
+    anchor = _anchor(moment.anchor, a, med)
+    if anchor is None:
+        return None
+    return moment.offset.apply(anchor, a.patient.zone).astimezone(UTC)
+
+
+def _times(
+    rule: Rule, a: Appointment, medicine: int | None, now: datetime
+) -> tuple[datetime, datetime, datetime, ReminderState, str] | None:
+    med = a.medications[medicine] if medicine is not None else None
+    nominal = _at(rule.moment, a, med)
+    if nominal is None:
+        return None  # e.g. a medicine with no resume day entered has no resume reminder
+    zone = a.patient.zone
+    due = rule.window.fit(nominal, zone).astimezone(UTC)
+    until = _at(rule.until, a, med) if rule.until else None
+    deadline = until if until is not None else due + DEFAULT_GRACE
+    if due > deadline:
+        return nominal, due, deadline, ReminderState.SKIPPED, (
+            "the send window opens only after the deadline")
+    if due >= now:
+        return nominal, due, deadline, ReminderState.SCHEDULED, ""
+    if rule.late is LatePolicy.SKIP:
+        return nominal, due, deadline, ReminderState.SKIPPED, "its moment had passed at booking"
+    if rule.late is LatePolicy.FLAG:
+        return nominal, due, deadline, ReminderState.FLAGGED, (
+            "its moment had passed at booking; staff should contact the patient")
+    soon = rule.window.fit(now, zone).astimezone(UTC)
+    if soon > deadline:
+        return nominal, soon, deadline, ReminderState.SKIPPED, (
+            "its moment had passed at booking and it is no longer useful")
+    return nominal, soon, deadline, ReminderState.SCHEDULED, "late: sent as soon as possible"

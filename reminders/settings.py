@@ -1,0 +1,129 @@
+"""Typed settings: the only module that reads the environment.
+
+Every variable may also be given as ``NAME_FILE`` pointing at a file holding the value, so secrets
+can come from Docker or Kubernetes secret mounts instead of the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+
+
+class ImproperlyConfigured(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+def _raw(name: str) -> str | None:
+    path = os.environ.get(f"{name}_FILE")
+    if path:
+        try:
+            return Path(path).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(f"{name}_FILE: cannot read {path}: {exc}") from exc
+    return os.environ.get(name)
+
+
+def env_str(name: str, default: str) -> str:
+    value = _raw(name)
+    return default if value is None or value == "" else value
+
+
+def env_int(name: str, default: int, minimum: int = 0) -> int:
+    value = _raw(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}: expected a whole number, got {value!r}") from None
+    if number < minimum:
+        raise ImproperlyConfigured(f"{name}: must be at least {minimum}, got {number}")
+    return number
+
+
+def env_float(name: str, default: float, minimum: float = 0.0) -> float:
+    value = _raw(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}: expected a number, got {value!r}") from None
+    if number < minimum:
+        raise ImproperlyConfigured(f"{name}: must be at least {minimum}, got {number}")
+    return number
+
+
+def env_time(name: str, default: time) -> time:
+    value = _raw(name)
+    if value is None or value == "":
+        return default
+    try:
+        return time.fromisoformat(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}: expected a local time HH:MM, got {value!r}") from None
+
+
+@dataclass(frozen=True)
+class Clinic:
+    name: str
+    phone: str
+    address: str
+    email: str
+    default_locale: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    redis_url: str
+    broker_url: str
+    key_prefix: str
+    schedule_dir: Path | None
+    dispatch_interval: float
+    dispatch_batch: int
+    claim_lease: int
+    send_lease: int
+    max_attempts: int
+    retry_backoff: int
+    clock: str
+    channels: tuple[str, ...]
+    clinic: Clinic
+    locales_dir: Path
+    outbox_echo: bool = True
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def load() -> Settings:
+    redis_url = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
+    return Settings(
+        redis_url=redis_url,
+        broker_url=env_str("CELERY_BROKER_URL", redis_url),
+        key_prefix=env_str("REMINDERS_KEY_PREFIX", "rmd"),
+        schedule_dir=Path(d) if (d := _raw("REMINDERS_SCHEDULE_DIR")) else None,
+        dispatch_interval=env_float("REMINDERS_DISPATCH_INTERVAL", 15.0, minimum=0.05),
+        dispatch_batch=env_int("REMINDERS_DISPATCH_BATCH", 500, minimum=1),
+        claim_lease=env_int("REMINDERS_CLAIM_LEASE", 300, minimum=1),
+        send_lease=env_int("REMINDERS_SEND_LEASE", 120, minimum=1),
+        max_attempts=env_int("REMINDERS_MAX_ATTEMPTS", 5, minimum=1),
+        retry_backoff=env_int("REMINDERS_RETRY_BACKOFF", 60, minimum=1),
+        clock=env_str("REMINDERS_CLOCK", "system"),
+        channels=tuple(
+            c.strip() for c in env_str("REMINDERS_CHANNELS", "outbox").split(",") if c.strip()
+        ),
+        clinic=Clinic(
+            name=env_str("CLINIC_NAME", "Radiology Clinic"),
+            phone=env_str("CLINIC_PHONE", "+1 555 0100"),
+            address=env_str("CLINIC_ADDRESS", "1 Example Street"),
+            email=env_str("CLINIC_EMAIL", "clinic@example.org"),
+            default_locale=env_str("CLINIC_DEFAULT_LOCALE", "en"),
+        ),
+        locales_dir=Path(env_str("REMINDERS_LOCALES_DIR", str(_default_locales_dir()))),
+        outbox_echo=env_str("REMINDERS_OUTBOX_ECHO", "1") not in {"0", "false", "no"},
+    )
+
+
+def _default_locales_dir() -> Path:
+    return Path(__file__).resolve().parent.parent / "locales"
