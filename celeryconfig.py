@@ -19,7 +19,7 @@ timezone = "UTC"
 enable_utc = True
 worker_prefetch_multiplier = 1
 worker_hijack_root_logger = False
-task_default_queue = "reminders"
+task_default_queue = _s.queue
 
 beat_schedule = {
     "dispatch-due-reminders": {

@@ -80,6 +80,7 @@ class Clinic:
 class Settings:
     redis_url: str
     broker_url: str
+    queue: str
     key_prefix: str
     schedule_dir: Path | None
     dispatch_interval: float
@@ -101,6 +102,7 @@ def load() -> Settings:
     return Settings(
         redis_url=redis_url,
         broker_url=env_str("CELERY_BROKER_URL", redis_url),
+        queue=env_str("REMINDERS_QUEUE", "reminders"),
         key_prefix=env_str("REMINDERS_KEY_PREFIX", "rmd"),
         schedule_dir=Path(d) if (d := _raw("REMINDERS_SCHEDULE_DIR")) else None,
         dispatch_interval=env_float("REMINDERS_DISPATCH_INTERVAL", 15.0, minimum=0.05),

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 import tomllib
 from datetime import time
-from pathlib import Path
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, TypeVar
 
 from reminders.models import CHANNELS

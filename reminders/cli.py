@@ -1,0 +1,147 @@
+"""The ``reminders`` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from reminders import runtime
+from reminders.models import CHANNELS, Location, ValidationError
+from reminders.schedule import ScheduleError, find, load
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.run(args))
+    except (ScheduleError, ValidationError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="reminders", description=__doc__)
+    sub = p.add_subparsers(title="commands")
+
+    pv = sub.add_parser("preview", help="print a patient's whole timeline; needs no Redis")
+    pv.add_argument("--procedure-at", required=True, type=_local_datetime,
+                    help="local wall time of the procedure in --tz, e.g. 2027-03-28T09:00")
+    pv.add_argument("--tz", required=True, type=_zone, help="IANA zone, e.g. Europe/Berlin")
+    pv.add_argument("--locale", default="en", help="BCP 47 tag, e.g. de, pt-BR")
+    pv.add_argument("--duration", type=int, default=30, help="minutes (default 30)")
+    pv.add_argument("--medication", action="append", default=[],
+                    metavar="NAME:PAUSE_FROM:RESUME_ON[:NOTE]",
+                    help="a medicine the doctor paused; repeat for more")
+    pv.add_argument("--schedule", default="epidural_steroid_injection",
+                    help="schedule name or TOML file")
+    pv.add_argument("--channels", default=",".join(CHANNELS), type=_channels)
+    pv.add_argument("--now", type=_aware, help="ISO time of booking (default: now)")
+    pv.add_argument("--json", action="store_true", help="print a JSON array")
+    pv.set_defaults(run=_preview)
+
+    sc = sub.add_parser("schedule", help="staff schedule files")
+    scs = sc.add_subparsers(title="schedule commands")
+    chk = scs.add_parser("check", help="validate schedule files (default: all shipped ones)")
+    chk.add_argument("files", nargs="*")
+    chk.set_defaults(run=_schedule_check)
+
+    demo = sub.add_parser("demo", help="play a few patients' timelines on a fast clock")
+    demo.add_argument("--seconds", type=float, default=60.0,
+                      help="real seconds the timeline should take (default 60)")
+    demo.set_defaults(run=_demo)
+    return p
+
+
+def _preview(args: argparse.Namespace) -> int:
+    from reminders.preview import (  # noqa: PLC0415 - keeps `reminders --help` fast
+        as_text,
+        parse_medication,
+        preview,
+        sample_appointment,
+    )
+
+    s = runtime.settings()
+    schedule = load(find(args.schedule, s.schedule_dir))
+    now = args.now or datetime.now(UTC)
+    appt = sample_appointment(
+        procedure_at=args.procedure_at, tz=args.tz, locale=args.locale,
+        duration=args.duration, procedure=schedule.procedure,
+        medications=[parse_medication(m) for m in args.medication], channels=args.channels,
+        location=Location(s.clinic.name, s.clinic.address, s.clinic.phone), booked_at=now,
+    )
+    items = preview(appt, schedule, now, s.locales_dir, s.clinic.default_locale)
+    if args.json:
+        print(json.dumps([i.as_json() for i in items], ensure_ascii=False, indent=2))
+    else:
+        print(as_text(items))
+    return 0
+
+
+def _schedule_check(args: argparse.Namespace) -> int:
+    from reminders.schedule.loader import DEFAULTS_DIR  # noqa: PLC0415
+
+    files = args.files or sorted(str(p) for p in DEFAULTS_DIR.glob("*.toml"))
+    failed = 0
+    for f in files:
+        try:
+            schedule = load(f)
+        except ScheduleError as exc:
+            print(f"FAIL {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        print(f"ok   {f}: {schedule.procedure}, {len(schedule.rules)} rules")
+    return 1 if failed else 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from reminders.demo import run  # noqa: PLC0415
+
+    return run(seconds=args.seconds)
+
+
+def _local_datetime(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an ISO date-time") from None
+    if parsed.tzinfo is not None:
+        raise argparse.ArgumentTypeError("give local wall time without an offset; use --tz")
+    return parsed
+
+
+def _aware(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an ISO date-time") from None
+    if parsed.tzinfo is None:
+        raise argparse.ArgumentTypeError("--now needs an offset or Z, e.g. 2027-03-20T10:00Z")
+    return parsed.astimezone(UTC)
+
+
+def _zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise argparse.ArgumentTypeError(f"{value!r} is not an IANA time zone") from None
+    return value
+
+
+def _channels(value: str) -> tuple[str, ...]:
+    items = tuple(v.strip() for v in value.split(",") if v.strip())
+    bad = [v for v in items if v not in CHANNELS]
+    if bad or not items:
+        raise argparse.ArgumentTypeError(f"channels must be from {list(CHANNELS)}, got {value!r}")
+    return items
+
+
+if __name__ == "__main__":
+    sys.exit(main())
