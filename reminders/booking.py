@@ -22,33 +22,52 @@ class BookingResult:
     created: bool
 
 
-def book(store: Store, appointment: Appointment, schedule: Schedule, now: datetime) -> BookingResult:
+def book(
+    store: Store, appointment: Appointment, schedule: Schedule, now: datetime
+) -> BookingResult:
     """Create or update an appointment by its external id. Posting the same appointment again
     changes nothing; any change bumps the version and replaces the pending reminders."""
     if schedule.procedure != appointment.procedure.type:
-        raise ValueError(f"schedule {schedule.procedure!r} is not for {appointment.procedure.type!r}")
+        raise ValueError(
+            f"schedule {schedule.procedure!r} is not for {appointment.procedure.type!r}"
+        )
     for _ in range(_RETRIES):
         snap = store.snapshot(appointment.external_id)
         if snap is None:
             new = replace(appointment, version=1, status=AppointmentStatus.BOOKED, booked_at=now)
             planned = plan(new, schedule, now)
             try:
-                store.replace_plan(new, planned, expected_version=None,
-                                   event=_event(now, "booked", new), why_superseded="")
+                store.replace_plan(
+                    new,
+                    planned,
+                    expected_version=None,
+                    event=_event(now, "booked", new),
+                    why_superseded="",
+                )
             except VersionConflict:
                 continue
             return BookingResult(new, planned, changed=True, created=True)
-        new = replace(appointment, version=snap.version, status=AppointmentStatus.BOOKED,
-                      booked_at=snap.appointment.booked_at)
+        new = replace(
+            appointment,
+            version=snap.version,
+            status=AppointmentStatus.BOOKED,
+            booked_at=snap.appointment.booked_at,
+        )
         if new == snap.appointment:
             return BookingResult(new, [], changed=False, created=False)
         new = replace(new, version=snap.version + 1)
         planned = _without_delivered(plan(new, schedule, now), snap.reminders, now)
-        kind = "rescheduled" if new.procedure.start != snap.appointment.procedure.start else "edited"
+        kind = (
+            "rescheduled" if new.procedure.start != snap.appointment.procedure.start else "edited"
+        )
         try:
-            store.replace_plan(new, planned, expected_version=snap.version,
-                               event=_event(now, kind, new),
-                               why_superseded=f"superseded by version {new.version}")
+            store.replace_plan(
+                new,
+                planned,
+                expected_version=snap.version,
+                event=_event(now, kind, new),
+                why_superseded=f"superseded by version {new.version}",
+            )
         except VersionConflict:
             continue
         return BookingResult(new, planned, changed=True, created=False)
@@ -62,12 +81,17 @@ def cancel(store: Store, appointment_id: str, now: datetime, reason: str = "") -
             raise KeyError(appointment_id)
         if snap.appointment.status is AppointmentStatus.CANCELLED:
             return snap.appointment
-        new = replace(snap.appointment, version=snap.version + 1,
-                      status=AppointmentStatus.CANCELLED)
+        new = replace(
+            snap.appointment, version=snap.version + 1, status=AppointmentStatus.CANCELLED
+        )
         try:
-            store.replace_plan(new, [], expected_version=snap.version,
-                               event={**_event(now, "cancelled", new), "reason": reason},
-                               why_superseded="the appointment was cancelled")
+            store.replace_plan(
+                new,
+                [],
+                expected_version=snap.version,
+                event={**_event(now, "cancelled", new), "reason": reason},
+                why_superseded="the appointment was cancelled",
+            )
         except VersionConflict:
             continue
         return new
@@ -95,5 +119,9 @@ def _without_delivered(
 
 
 def _event(now: datetime, kind: str, a: Appointment) -> dict[str, object]:
-    return {"at": now.isoformat(), "type": kind, "version": a.version,
-            "procedure_start": a.procedure.start.isoformat()}
+    return {
+        "at": now.isoformat(),
+        "type": kind,
+        "version": a.version,
+        "procedure_start": a.procedure.start.isoformat(),
+    }

@@ -32,16 +32,25 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(title="commands")
 
     pv = sub.add_parser("preview", help="print a patient's whole timeline; needs no Redis")
-    pv.add_argument("--procedure-at", required=True, type=_local_datetime,
-                    help="local wall time of the procedure in --tz, e.g. 2027-03-28T09:00")
+    pv.add_argument(
+        "--procedure-at",
+        required=True,
+        type=_local_datetime,
+        help="local wall time of the procedure in --tz, e.g. 2027-03-28T09:00",
+    )
     pv.add_argument("--tz", required=True, type=_zone, help="IANA zone, e.g. Europe/Berlin")
     pv.add_argument("--locale", default="en", help="BCP 47 tag, e.g. de, pt-BR")
     pv.add_argument("--duration", type=int, default=30, help="minutes (default 30)")
-    pv.add_argument("--medication", action="append", default=[],
-                    metavar="NAME:PAUSE_FROM:RESUME_ON[:NOTE]",
-                    help="a medicine the doctor paused; repeat for more")
-    pv.add_argument("--schedule", default="epidural_steroid_injection",
-                    help="schedule name or TOML file")
+    pv.add_argument(
+        "--medication",
+        action="append",
+        default=[],
+        metavar="NAME:PAUSE_FROM:RESUME_ON[:NOTE]",
+        help="a medicine the doctor paused; repeat for more",
+    )
+    pv.add_argument(
+        "--schedule", default="epidural_steroid_injection", help="schedule name or TOML file"
+    )
     pv.add_argument("--channels", default=",".join(CHANNELS), type=_channels)
     pv.add_argument("--now", type=_aware, help="ISO time of booking (default: now)")
     pv.add_argument("--json", action="store_true", help="print a JSON array")
@@ -53,9 +62,23 @@ def _parser() -> argparse.ArgumentParser:
     chk.add_argument("files", nargs="*")
     chk.set_defaults(run=_schedule_check)
 
+    i18n = sub.add_parser("i18n", help="translation catalogs (for translators)")
+    i18n_sub = i18n.add_subparsers(title="i18n commands")
+    for name, helptext in (
+        ("extract", "write locales/messages.pot from the code"),
+        ("update", "merge messages.pot into every language's .po"),
+        ("compile", "build .mo files from the .po files"),
+    ):
+        cmd = i18n_sub.add_parser(name, help=helptext)
+        cmd.set_defaults(run=_i18n, action=name)
+
     demo = sub.add_parser("demo", help="play a few patients' timelines on a fast clock")
-    demo.add_argument("--seconds", type=float, default=60.0,
-                      help="real seconds the timeline should take (default 60)")
+    demo.add_argument(
+        "--seconds",
+        type=float,
+        default=60.0,
+        help="real seconds the timeline should take (default 60)",
+    )
     demo.set_defaults(run=_demo)
     return p
 
@@ -72,10 +95,15 @@ def _preview(args: argparse.Namespace) -> int:
     schedule = load(find(args.schedule, s.schedule_dir))
     now = args.now or datetime.now(UTC)
     appt = sample_appointment(
-        procedure_at=args.procedure_at, tz=args.tz, locale=args.locale,
-        duration=args.duration, procedure=schedule.procedure,
-        medications=[parse_medication(m) for m in args.medication], channels=args.channels,
-        location=Location(s.clinic.name, s.clinic.address, s.clinic.phone), booked_at=now,
+        procedure_at=args.procedure_at,
+        tz=args.tz,
+        locale=args.locale,
+        duration=args.duration,
+        procedure=schedule.procedure,
+        medications=[parse_medication(m) for m in args.medication],
+        channels=args.channels,
+        location=Location(s.clinic.name, s.clinic.address, s.clinic.phone),
+        booked_at=now,
     )
     items = preview(appt, schedule, now, s.locales_dir, s.clinic.default_locale)
     if args.json:
@@ -99,6 +127,21 @@ def _schedule_check(args: argparse.Namespace) -> int:
             continue
         print(f"ok   {f}: {schedule.procedure}, {len(schedule.rules)} rules")
     return 1 if failed else 0
+
+
+def _i18n(args: argparse.Namespace) -> int:
+    from reminders.i18n import tooling  # noqa: PLC0415
+
+    locales_dir = runtime.settings().locales_dir
+    if args.action == "extract":
+        print(f"wrote {tooling.extract(locales_dir)}")
+    elif args.action == "update":
+        for po in tooling.update(locales_dir):
+            print(f"updated {po}")
+    else:
+        for mo in tooling.compile_all(locales_dir):
+            print(f"compiled {mo}")
+    return 0
 
 
 def _demo(args: argparse.Namespace) -> int:

@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -22,6 +21,7 @@ from typing import Any
 
 import redis
 
+from reminders import celery_procs
 from reminders import settings as settings_mod
 from reminders.booking import book, cancel
 from reminders.clock import WarpClock
@@ -34,16 +34,50 @@ TIMELINE = timedelta(days=6)
 TERMINAL = {"sent", "skipped", "cancelled", "failed", "flagged"}
 
 PATIENTS: list[dict[str, Any]] = [
-    {"id": "DEMO-BER", "name": "Maria Schneider", "tz": "Europe/Berlin", "locale": "de-DE",
-     "phone": "+4915112345678", "email": "maria@example.org", "days": 4, "at": 9,
-     "meds": [("Apixaban 5 mg", -3, 1, "Take the evening dose as usual on the day before.")]},
-    {"id": "DEMO-NYC", "name": "James Carter", "tz": "America/New_York", "locale": "en-US",
-     "phone": "+12125550123", "email": None, "days": 4, "at": 14, "meds": []},
-    {"id": "DEMO-MEX", "name": "Lucía Hernández", "tz": "America/Mexico_City", "locale": "es-MX",
-     "phone": "+525512345678", "email": "lucia@example.org", "days": 3, "at": 11,
-     "meds": [("Clopidogrel 75 mg", -2, 1, "")]},
-    {"id": "DEMO-SYD", "name": "Mei Chen", "tz": "Australia/Sydney", "locale": "zh-Hans-CN",
-     "phone": "+61412345678", "email": "mei@example.org", "days": 4, "at": 8, "meds": []},
+    {
+        "id": "DEMO-BER",
+        "name": "Maria Schneider",
+        "tz": "Europe/Berlin",
+        "locale": "de-DE",
+        "phone": "+4915112345678",
+        "email": "maria@example.org",
+        "days": 4,
+        "at": 9,
+        "meds": [("Apixaban 5 mg", -3, 1, "Take the evening dose as usual on the day before.")],
+    },
+    {
+        "id": "DEMO-NYC",
+        "name": "James Carter",
+        "tz": "America/New_York",
+        "locale": "en-US",
+        "phone": "+12125550123",
+        "email": None,
+        "days": 4,
+        "at": 14,
+        "meds": [],
+    },
+    {
+        "id": "DEMO-MEX",
+        "name": "Lucía Hernández",
+        "tz": "America/Mexico_City",
+        "locale": "es-MX",
+        "phone": "+525512345678",
+        "email": "lucia@example.org",
+        "days": 3,
+        "at": 11,
+        "meds": [("Clopidogrel 75 mg", -2, 1, "")],
+    },
+    {
+        "id": "DEMO-SYD",
+        "name": "Mei Chen",
+        "tz": "Australia/Sydney",
+        "locale": "zh-Hans-CN",
+        "phone": "+61412345678",
+        "email": "mei@example.org",
+        "days": 4,
+        "at": 8,
+        "meds": [],
+    },
 ]
 
 
@@ -55,12 +89,19 @@ def run(seconds: float = 60.0) -> int:
     start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     clock = WarpClock(start, time.time(), TIMELINE.total_seconds() / seconds)
     print(f"Redis: {'embedded ' if server else ''}{url}   key prefix: {prefix}")
-    print(f"Clock: 1 real second = {clock.speed / 3600:.1f} virtual hours; "
-          f"timeline of {TIMELINE.days} days in about {seconds:.0f} s\n")
+    print(
+        f"Clock: 1 real second = {clock.speed / 3600:.1f} virtual hours; "
+        f"timeline of {TIMELINE.days} days in about {seconds:.0f} s\n"
+    )
     env = {
-        **os.environ, "REDIS_URL": url, "CELERY_BROKER_URL": url, "REMINDERS_KEY_PREFIX": prefix,
-        "REMINDERS_CLOCK": clock.spec(), "REMINDERS_DISPATCH_INTERVAL": "0.1",
-        "REMINDERS_CHANNELS": "outbox", "REMINDERS_OUTBOX_ECHO": "0",
+        **os.environ,
+        "REDIS_URL": url,
+        "CELERY_BROKER_URL": url,
+        "REMINDERS_KEY_PREFIX": prefix,
+        "REMINDERS_CLOCK": clock.spec(),
+        "REMINDERS_DISPATCH_INTERVAL": "0.1",
+        "REMINDERS_CHANNELS": "outbox",
+        "REMINDERS_OUTBOX_ECHO": "0",
         # the broker queue is namespaced too, so the demo never feeds a production worker
         "REMINDERS_QUEUE": f"{prefix}-queue",
     }
@@ -68,51 +109,20 @@ def run(seconds: float = 60.0) -> int:
     client = redis.Redis.from_url(url)
     procs: list[subprocess.Popen[bytes]] = []
     try:
-        procs = _start_celery(env, workdir)
+        procs = [celery_procs.start_worker(env, workdir), celery_procs.start_beat(env, workdir)]
         store = Store(client, prefix)
-        _wait_for_dispatcher(store, procs, workdir)
+        celery_procs.wait_until(lambda: store.last_dispatch_run() is not None, procs, workdir)
+        print("Worker and beat are running.\n")
         booked = _book_all(store, clock)
         _play(store, client, prefix, clock, booked, seconds)
         _table(store, booked)
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(15)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        celery_procs.stop(procs)
         _cleanup(client, prefix, env["REMINDERS_QUEUE"])
         if server:
             server.cleanup()
         shutil.rmtree(workdir, ignore_errors=True)
     return 0
-
-
-def _start_celery(env: dict[str, str], workdir: Path) -> list[subprocess.Popen[bytes]]:
-    celery = [sys.executable, "-m", "celery", "-A", "reminders.celery_app"]
-    worker = subprocess.Popen(
-        [*celery, "worker", "--concurrency=2", "--loglevel=WARNING", "-Q", env["REMINDERS_QUEUE"],
-         "--without-gossip", "--without-mingle", "--hostname", f"demo-{os.getpid()}@%h"],
-        env=env, stdout=(workdir / "worker.log").open("wb"), stderr=subprocess.STDOUT,
-    )
-    beat = subprocess.Popen(
-        [*celery, "beat", "--loglevel=WARNING", "--schedule", str(workdir / "beat-schedule")],
-        env=env, stdout=(workdir / "beat.log").open("wb"), stderr=subprocess.STDOUT,
-    )
-    return [worker, beat]
-
-
-def _wait_for_dispatcher(store: Store, procs: list[subprocess.Popen[bytes]],
-                         workdir: Path) -> None:
-    deadline = time.monotonic() + 60
-    while store.last_dispatch_run() is None:
-        if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
-            logs = "\n".join((workdir / f).read_text(errors="replace")[-1500:]
-                             for f in ("worker.log", "beat.log"))
-            raise RuntimeError(f"Celery worker or beat did not start:\n{logs}")
-        time.sleep(0.1)
-    print("Worker and beat are running.\n")
 
 
 def _book_all(store: Store, clock: WarpClock) -> dict[str, Appointment]:
@@ -128,28 +138,48 @@ def _book_all(store: Store, clock: WarpClock) -> dict[str, Appointment]:
         start = datetime(day.year, day.month, day.day, p["at"], tzinfo=zone)
         data = {
             "external_id": p["id"],
-            "patient": {"name": p["name"], "timezone": p["tz"], "locale": p["locale"],
-                        "phone": p["phone"], "email": p["email"],
-                        "channels": ["sms", "email"] if p["email"] else ["sms"]},
-            "procedure": {"type": schedule.procedure, "start": start.isoformat(),
-                          "duration_minutes": 45,
-                          "location": {"name": clinic.name, "address": clinic.address,
-                                       "phone": clinic.phone}},
+            "patient": {
+                "name": p["name"],
+                "timezone": p["tz"],
+                "locale": p["locale"],
+                "phone": p["phone"],
+                "email": p["email"],
+                "channels": ["sms", "email"] if p["email"] else ["sms"],
+            },
+            "procedure": {
+                "type": schedule.procedure,
+                "start": start.isoformat(),
+                "duration_minutes": 45,
+                "location": {"name": clinic.name, "address": clinic.address, "phone": clinic.phone},
+            },
             "medications": [
-                {"name": n, "pause_from": (day + timedelta(days=a)).isoformat(),
-                 "resume_on": (day + timedelta(days=b)).isoformat(), "note": note}
-                for n, a, b, note in p["meds"]],
+                {
+                    "name": n,
+                    "pause_from": (day + timedelta(days=a)).isoformat(),
+                    "resume_on": (day + timedelta(days=b)).isoformat(),
+                    "note": note,
+                }
+                for n, a, b, note in p["meds"]
+            ],
         }
         result = book(store, Appointment.from_dict(data), schedule, now)
         booked[p["id"]] = result.appointment
-        print(f"Booked {p['id']}: {p['name']} ({p['locale']}, {p['tz']}), procedure "
-              f"{start:%a %d %b %H:%M} local, {len(result.planned)} reminders planned")
+        print(
+            f"Booked {p['id']}: {p['name']} ({p['locale']}, {p['tz']}), procedure "
+            f"{start:%a %d %b %H:%M} local, {len(result.planned)} reminders planned"
+        )
     print()
     return booked
 
 
-def _play(store: Store, client: redis.Redis, prefix: str, clock: WarpClock,
-          booked: dict[str, Appointment], seconds: float) -> None:
+def _play(
+    store: Store,
+    client: redis.Redis,
+    prefix: str,
+    clock: WarpClock,
+    booked: dict[str, Appointment],
+    seconds: float,
+) -> None:
     schedule = load(find("epidural_steroid_injection"))
     seen = 0
     moved = cancelled = False
@@ -160,17 +190,22 @@ def _play(store: Store, client: redis.Redis, prefix: str, clock: WarpClock,
             seen += 1
             m = json.loads(raw)
             text = m["subject"] if m["subject"] else m["text"]
-            print(f"[{m['at'][:16].replace('T', ' ')}Z] {m['channel']:5} {m['to']:<18} "
-                  f"({m['locale']}) {text[:110]}")
+            print(
+                f"[{m['at'][:16].replace('T', ' ')}Z] {m['channel']:5} {m['to']:<18} "
+                f"({m['locale']}) {text[:110]}"
+            )
         elapsed = clock.now() - t0
         if not moved and elapsed > timedelta(days=1):
             moved = True
             a = booked["DEMO-MEX"]
-            later = replace(a, procedure=replace(a.procedure,
-                                                 start=a.procedure.start + timedelta(days=1)))
+            later = replace(
+                a, procedure=replace(a.procedure, start=a.procedure.start + timedelta(days=1))
+            )
             booked["DEMO-MEX"] = book(store, later, schedule, clock.now()).appointment
-            print(f"*** {clock.now():%Y-%m-%d %H:%M}Z  staff moved DEMO-MEX one day later "
-                  "(pending reminders replaced; nothing stale is sent)")
+            print(
+                f"*** {clock.now():%Y-%m-%d %H:%M}Z  staff moved DEMO-MEX one day later "
+                "(pending reminders replaced; nothing stale is sent)"
+            )
         if not cancelled and elapsed > timedelta(days=2):
             cancelled = True
             cancel(store, "DEMO-NYC", clock.now(), "patient called to cancel")
@@ -190,8 +225,10 @@ def _all_done(store: Store, booked: dict[str, Appointment]) -> bool:
 
 
 def _table(store: Store, booked: dict[str, Appointment]) -> None:
-    print(f"{'appointment':<10} {'v':>1} {'rule':<21} {'channel':<6} {'state':<9} "
-          f"{'due (UTC)':<16} {'delivered (UTC)':<16} {'late':>8}")
+    print(
+        f"{'appointment':<10} {'v':>1} {'rule':<21} {'channel':<6} {'state':<9} "
+        f"{'due (UTC)':<16} {'delivered (UTC)':<16} {'late':>8}"
+    )
     lateness = []
     for aid in booked:
         snap = store.snapshot(aid)
@@ -205,19 +242,23 @@ def _table(store: Store, booked: dict[str, Appointment]) -> None:
                 lateness.append(seconds)
                 late = f"{seconds / 60:.0f} min"
             rule = r.rule + (f"#{r.medicine + 1}" if r.medicine is not None else "")
-            print(f"{aid:<10} {r.version:>1} {rule:<21} {r.channel:<6} {r.state:<9} "
-                  f"{r.due_at:%m-%d %H:%M:%S} {delivered:<16} {late:>8}"
-                  + (f"  ({r.reason})" if r.reason and r.state != "sent" else ""))
+            print(
+                f"{aid:<10} {r.version:>1} {rule:<21} {r.channel:<6} {r.state:<9} "
+                f"{r.due_at:%m-%d %H:%M:%S} {delivered:<16} {late:>8}"
+                + (f"  ({r.reason})" if r.reason and r.state != "sent" else "")
+            )
     if lateness:
         lateness.sort()
-        print(f"\n{len(lateness)} delivered; lateness in virtual time: median "
-              f"{lateness[len(lateness) // 2] / 60:.0f} min, max {lateness[-1] / 60:.0f} min, "
-              f"none early: {min(lateness) >= 0}. (At this clock speed one 0.1 s dispatch tick "
-              "spans many virtual minutes; in real time lateness is bounded by "
-              "REMINDERS_DISPATCH_INTERVAL.)")
+        print(
+            f"\n{len(lateness)} delivered; lateness in virtual time: median "
+            f"{lateness[len(lateness) // 2] / 60:.0f} min, max {lateness[-1] / 60:.0f} min, "
+            f"none early: {min(lateness) >= 0}. (At this clock speed one 0.1 s dispatch tick "
+            "spans many virtual minutes; in real time lateness is bounded by "
+            "REMINDERS_DISPATCH_INTERVAL.)"
+        )
 
 
 def _cleanup(client: redis.Redis, prefix: str, queue: str) -> None:
-    keys = list(client.scan_iter(f"{prefix}:*", count=1000)) + [queue.encode()]
+    keys = [*client.scan_iter(f"{prefix}:*", count=1000), queue.encode()]
     for i in range(0, len(keys), 500):
-        client.delete(*keys[i:i + 500])
+        client.delete(*keys[i : i + 500])

@@ -30,8 +30,13 @@ class DeliveryConfig:
 
 
 def dispatch_tick(
-    store: Store, now: datetime, enqueue: Callable[[str, str], None], *, batch: int = 500,
-    lease_seconds: float = 300, max_batches: int = 100,
+    store: Store,
+    now: datetime,
+    enqueue: Callable[[str, str], None],
+    *,
+    batch: int = 500,
+    lease_seconds: float = 300,
+    max_batches: int = 100,
 ) -> dict[str, Any]:
     """Claim due reminders in batches and hand each (id, token) to ``enqueue``. Safe to run
     twice at once: a claim is atomic, and a second tick finds nothing left to claim. Returns a
@@ -56,7 +61,11 @@ def dispatch_tick(
 
 
 def deliver(
-    store: Store, rid: str, token: str, channels: Mapping[str, Channel], now: Callable[[], datetime],
+    store: Store,
+    rid: str,
+    token: str,
+    channels: Mapping[str, Channel],
+    now: Callable[[], datetime],
     config: DeliveryConfig,
 ) -> str:
     """Deliver one claimed reminder, re-checking right before sending that the appointment is
@@ -71,8 +80,15 @@ def deliver(
 
     def finish(state: str, event: str, retry_at: datetime | None = None, **patch: Any) -> str:
         at = now()
-        store.finish(rid, token, state, at, patch=patch, retry_at=retry_at,
-                     event={"at": at.isoformat(), "type": event, "reminder": rid, **patch})
+        store.finish(
+            rid,
+            token,
+            state,
+            at,
+            patch=patch,
+            retry_at=retry_at,
+            event={"at": at.isoformat(), "type": event, "reminder": rid, **patch},
+        )
         return state
 
     channel = channels.get(rec.channel)
@@ -84,8 +100,15 @@ def deliver(
         if earlier is not None:
             return finish("sent", "sent", pid=earlier, why="found sent after a lost worker")
     try:
-        out = render(rec.message, rec.channel, appt.patient.locale, facts_for(appt, rec),
-                     appt.patient.zone, config.locales_dir, config.clinic_default_locale)
+        out = render(
+            rec.message,
+            rec.channel,
+            appt.patient.locale,
+            facts_for(appt, rec),
+            appt.patient.zone,
+            config.locales_dir,
+            config.clinic_default_locale,
+        )
     except RenderError as exc:
         log.error("render failed for %s: %s", rid, exc)
         return finish("failed", "failed", why="the message could not be rendered")
@@ -98,8 +121,13 @@ def deliver(
     return finish("sent", "sent", pid=provider_id, loc=out.locale, fb=fallback)
 
 
-def _failed(exc: DeliveryError, rec: ReminderRecord, at: datetime, config: DeliveryConfig,
-            finish: Callable[..., str]) -> str:
+def _failed(
+    exc: DeliveryError,
+    rec: ReminderRecord,
+    at: datetime,
+    config: DeliveryConfig,
+    finish: Callable[..., str],
+) -> str:
     err = f"{exc.code}: {exc.reason}" if exc.code else exc.reason
     if exc.permanent:
         return finish("failed", "failed", why="the provider refused it permanently", err=err)
@@ -115,13 +143,19 @@ def _address(appt: Appointment, channel: str) -> str | None:
     return appt.patient.phone if channel == "sms" else appt.patient.email
 
 
-def facts_for(appt: Appointment, rec: ReminderRecord | None = None,
-              medicine: int | None = None) -> Facts:
+def facts_for(
+    appt: Appointment, rec: ReminderRecord | None = None, medicine: int | None = None
+) -> Facts:
     index = rec.medicine if rec is not None else medicine
     loc = appt.procedure.location
     return Facts(
-        patient_name=appt.patient.name, clinic_name=loc.name, clinic_phone=loc.phone,
-        place=loc.name, address=loc.address, start=appt.procedure.start, end=appt.procedure.end,
+        patient_name=appt.patient.name,
+        clinic_name=loc.name,
+        clinic_phone=loc.phone,
+        place=loc.name,
+        address=loc.address,
+        start=appt.procedure.start,
+        end=appt.procedure.end,
         medicine=appt.medications[index] if index is not None else None,
     )
 

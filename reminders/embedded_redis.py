@@ -41,8 +41,9 @@ def free_port() -> int:
 
 
 class EmbeddedRedis:
-    def __init__(self, *, persistent: bool = False, port: int | None = None,
-                 directory: Path | None = None) -> None:
+    def __init__(
+        self, *, persistent: bool = False, port: int | None = None, directory: Path | None = None
+    ) -> None:
         self.port = port or free_port()
         self._tmp = None if directory else tempfile.TemporaryDirectory(prefix="reminders-redis-")
         self.dir = directory or Path(self._tmp.name)  # type: ignore[union-attr]
@@ -54,11 +55,26 @@ class EmbeddedRedis:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> EmbeddedRedis:
-        args = [server_binary(), "--port", str(self.port), "--bind", "127.0.0.1",
-                "--dir", str(self.dir), "--save", "", "--daemonize", "no",
-                "--logfile", str(self.dir / "redis.log")]
-        args += ["--appendonly", "yes", "--appendfsync", "always"] if self.persistent else [
-            "--appendonly", "no"]
+        args = [
+            server_binary(),
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(self.dir),
+            "--save",
+            "",
+            "--daemonize",
+            "no",
+            "--logfile",
+            str(self.dir / "redis.log"),
+        ]
+        args += (
+            ["--appendonly", "yes", "--appendfsync", "always"]
+            if self.persistent
+            else ["--appendonly", "no"]
+        )
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -67,8 +83,11 @@ class EmbeddedRedis:
             if self.proc.poll() is not None:
                 break
             time.sleep(0.05)
-        log = (self.dir / "redis.log").read_text(errors="replace")[-2000:] if (
-            self.dir / "redis.log").exists() else ""
+        log = (
+            (self.dir / "redis.log").read_text(errors="replace")[-2000:]
+            if (self.dir / "redis.log").exists()
+            else ""
+        )
         raise RuntimeError(f"redis-server did not start on port {self.port}: {log}")
 
     def stop(self) -> None:

@@ -207,7 +207,9 @@ def _section(data: dict[str, Any], key: str, where: str | None = None) -> dict[s
     return value
 
 
-def _text(data: dict[str, Any], key: str, where: str | None = None, default: str | None = None) -> str:
+def _text(
+    data: dict[str, Any], key: str, where: str | None = None, default: str | None = None
+) -> str:
     value = data.get(key, default)
     if not isinstance(value, str) or not value.strip():
         raise ValidationError(where or key, "missing or empty")

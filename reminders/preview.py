@@ -27,8 +27,12 @@ class PreviewItem:
     def as_json(self) -> dict[str, Any]:
         r = self.reminder
         out: dict[str, Any] = {
-            "rule": r.rule, "message": r.message, "channel": r.channel,
-            "medicine": r.medicine, "state": str(r.state), "locale": self.locale,
+            "rule": r.rule,
+            "message": r.message,
+            "channel": r.channel,
+            "medicine": r.medicine,
+            "state": str(r.state),
+            "locale": self.locale,
             "due_at": r.due_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "due_local": r.due_at.astimezone(self.zone).isoformat(),
             "deadline": r.deadline.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -57,30 +61,61 @@ def parse_medication(spec: str) -> Medication:
 
 
 def sample_appointment(
-    *, procedure_at: datetime, tz: str, locale: str, duration: int, procedure: str,
-    medications: list[Medication], channels: tuple[str, ...], location: Location,
+    *,
+    procedure_at: datetime,
+    tz: str,
+    locale: str,
+    duration: int,
+    procedure: str,
+    medications: list[Medication],
+    channels: tuple[str, ...],
+    location: Location,
     booked_at: datetime,
 ) -> Appointment:
     zone = ZoneInfo(tz)
     start = procedure_at.replace(tzinfo=zone) if procedure_at.tzinfo is None else procedure_at
-    return validate(Appointment(
-        external_id="PREVIEW",
-        patient=Patient(name="Alex Example", timezone=tz, locale=locale,
-                        phone="+15550100100", email="alex@example.org", channels=channels),
-        procedure=Procedure(type=procedure, start=start.astimezone(UTC),
-                            duration_minutes=duration, location=location),
-        medications=tuple(medications), booked_at=booked_at,
-    ))
+    return validate(
+        Appointment(
+            external_id="PREVIEW",
+            patient=Patient(
+                name="Alex Example",
+                timezone=tz,
+                locale=locale,
+                phone="+15550100100",
+                email="alex@example.org",
+                channels=channels,
+            ),
+            procedure=Procedure(
+                type=procedure,
+                start=start.astimezone(UTC),
+                duration_minutes=duration,
+                location=location,
+            ),
+            medications=tuple(medications),
+            booked_at=booked_at,
+        )
+    )
 
 
-def preview(appointment: Appointment, schedule: Schedule, now: datetime, locales_dir: Path,
-            clinic_default: str = "en") -> list[PreviewItem]:
+def preview(
+    appointment: Appointment,
+    schedule: Schedule,
+    now: datetime,
+    locales_dir: Path,
+    clinic_default: str = "en",
+) -> list[PreviewItem]:
     zone = appointment.patient.zone
     items = []
     for r in plan(appointment, schedule, now):
-        out = render(r.message, r.channel, appointment.patient.locale,
-                     facts_for(appointment, medicine=r.medicine), zone, locales_dir,
-                     clinic_default)
+        out = render(
+            r.message,
+            r.channel,
+            appointment.patient.locale,
+            facts_for(appointment, medicine=r.medicine),
+            zone,
+            locales_dir,
+            clinic_default,
+        )
         items.append(PreviewItem(r, out.locale, out.text, out.subject, out.fallbacks, zone))
     return items
 
@@ -92,8 +127,9 @@ def as_text(items: list[PreviewItem]) -> str:
         local = r.due_at.astimezone(item.zone)
         med = f" #{r.medicine + 1}" if r.medicine is not None else ""
         state = "" if r.state == "scheduled" else f"  [{r.state}: {r.reason}]"
-        lines.append(f"{local:%a %Y-%m-%d %H:%M %Z}  {r.rule}{med}  {r.channel} ({item.locale})"
-                     f"{state}")
+        lines.append(
+            f"{local:%a %Y-%m-%d %H:%M %Z}  {r.rule}{med}  {r.channel} ({item.locale}){state}"
+        )
         if item.subject:
             lines.append(f"    Subject: {item.subject}")
         lines.extend("    " + ln if ln else "" for ln in item.body.splitlines())

@@ -25,8 +25,9 @@ def settings() -> settings_mod.Settings:
 
 @functools.cache
 def client() -> redis.Redis:
-    return redis.Redis.from_url(settings().redis_url, socket_timeout=10,
-                                socket_connect_timeout=5, health_check_interval=30)
+    return redis.Redis.from_url(
+        settings().redis_url, socket_timeout=10, socket_connect_timeout=5, health_check_interval=30
+    )
 
 
 @functools.cache
@@ -49,15 +50,20 @@ def channels() -> dict[str, Channel]:
                 out.setdefault(name, OutboxChannel(name, client(), s.key_prefix, clock()))
         else:
             raise settings_mod.ImproperlyConfigured(
-                f"REMINDERS_CHANNELS: unknown channel {kind!r} (known: outbox)")
+                f"REMINDERS_CHANNELS: unknown channel {kind!r} (known: outbox)"
+            )
     return out
 
 
 def delivery_config() -> DeliveryConfig:
     s = settings()
-    return DeliveryConfig(send_lease=s.send_lease, max_attempts=s.max_attempts,
-                          retry_backoff=s.retry_backoff, locales_dir=s.locales_dir,
-                          clinic_default_locale=s.clinic.default_locale)
+    return DeliveryConfig(
+        send_lease=s.send_lease,
+        max_attempts=s.max_attempts,
+        retry_backoff=s.retry_backoff,
+        locales_dir=s.locales_dir,
+        clinic_default_locale=s.clinic.default_locale,
+    )
 
 
 @functools.cache

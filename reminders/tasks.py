@@ -15,16 +15,28 @@ from reminders.celery_app import app
 def dispatch_due() -> dict[str, Any]:
     s = runtime.settings()
     return dispatch.dispatch_tick(
-        runtime.store(), runtime.clock().now(),
+        runtime.store(),
+        runtime.clock().now(),
         lambda rid, token: deliver.apply_async((rid, token)),  # no ETA, ever
-        batch=s.dispatch_batch, lease_seconds=s.claim_lease,
+        batch=s.dispatch_batch,
+        lease_seconds=s.claim_lease,
     )
 
 
 @app.task(
-    name="reminders.deliver", ignore_result=True, acks_late=True, reject_on_worker_lost=True,
-    soft_time_limit=60, time_limit=90,
+    name="reminders.deliver",
+    ignore_result=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=60,
+    time_limit=90,
 )
 def deliver(reminder_id: str, token: str) -> str:
-    return dispatch.deliver(runtime.store(), reminder_id, token, runtime.channels(),
-                            runtime.clock().now, runtime.delivery_config())
+    return dispatch.deliver(
+        runtime.store(),
+        reminder_id,
+        token,
+        runtime.channels(),
+        runtime.clock().now,
+        runtime.delivery_config(),
+    )

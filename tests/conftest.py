@@ -39,7 +39,7 @@ def client(redis_url: str, prefix: str) -> Iterator[redis.Redis]:
     yield c
     keys = list(c.scan_iter(f"{prefix}:*", count=1000))
     for i in range(0, len(keys), 500):
-        c.delete(*keys[i:i + 500])
+        c.delete(*keys[i : i + 500])
     c.close()
 
 

@@ -27,8 +27,11 @@ class LocalFormat:
 
     def time(self, value: datetime) -> str:
         """Short time with the locale's own clock: "9:00 AM" / "09:00"."""
-        return str(format_time(value.astimezone(self.zone), format="short", tzinfo=self.zone,
-                               locale=self.locale))
+        return str(
+            format_time(
+                value.astimezone(self.zone), format="short", tzinfo=self.zone, locale=self.locale
+            )
+        )
 
     def items(self, values: list[str]) -> str:
         return str(format_list(values, locale=self.locale))

@@ -66,8 +66,12 @@ class MessageDef:
 def _sign(e: Env) -> str:
     # TRANSLATORS: Email, closing line of every email. {clinic}: clinic name, e.g. "Riverside
     # Radiology"; {phone}: clinic phone, e.g. "+49 30 1234567". Keep short.
-    return e.t.fmt("common.email", "{clinic} · Phone {phone}", clinic=e.facts.clinic_name,
-                   phone=e.facts.clinic_phone)
+    return e.t.fmt(
+        "common.email",
+        "{clinic} · Phone {phone}",
+        clinic=e.facts.clinic_name,
+        phone=e.facts.clinic_phone,
+    )
 
 
 def _greeting(e: Env) -> str:
@@ -109,6 +113,7 @@ def _doctor_note_email(e: Env) -> list[str]:
 
 # --- booking confirmation -----------------------------------------------------------------
 
+
 def booking_confirmation_sms(e: Env) -> str:
     f = e.facts
     # TRANSLATORS: SMS sent when the appointment is booked; whole SMS at most 3 segments.
@@ -118,7 +123,10 @@ def booking_confirmation_sms(e: Env) -> str:
         "booking_confirmation.sms",
         "{clinic}: your injection is booked for {date} at {time} at {place}. You must not drive "
         "for 24 hours afterwards, so arrange an escort home. Questions: {phone}",
-        clinic=f.clinic_name, place=f.place, phone=f.clinic_phone, **_when(e, f.start),
+        clinic=f.clinic_name,
+        place=f.place,
+        phone=f.clinic_phone,
+        **_when(e, f.start),
     )
 
 
@@ -127,8 +135,9 @@ def booking_confirmation_email(e: Env) -> Email:
     return Email(
         # TRANSLATORS: Email subject, booking confirmation, at most 60 characters.
         # {date}: weekday and date, e.g. "Friday, March 26".
-        subject=e.t.fmt("booking_confirmation.email", "Your appointment on {date}",
-                        date=e.f.day(f.start)),
+        subject=e.t.fmt(
+            "booking_confirmation.email", "Your appointment on {date}", date=e.f.day(f.start)
+        ),
         paragraphs=[
             _greeting(e),
             # TRANSLATORS: Email, booking confirmation. {date}: e.g. "Friday, March 26";
@@ -137,7 +146,9 @@ def booking_confirmation_email(e: Env) -> Email:
                 "booking_confirmation.email",
                 "Your CT-guided epidural injection is booked for {date} at {time} at {place}, "
                 "{address}.",
-                place=f.place, address=f.address, **_when(e, f.start),
+                place=f.place,
+                address=f.address,
+                **_when(e, f.start),
             ),
             # TRANSLATORS: Email, booking confirmation: why an escort is needed.
             e.t.fmt(
@@ -160,6 +171,7 @@ def booking_confirmation_email(e: Env) -> Email:
 
 # --- medication: heads-up, pause day, resume day --------------------------------------------
 
+
 def medication_heads_up_sms(e: Env) -> str:
     f = e.facts
     # TRANSLATORS: SMS the day before the doctor's pause day for one medicine; whole SMS at most
@@ -169,7 +181,9 @@ def medication_heads_up_sms(e: Env) -> str:
         "medication_heads_up.sms",
         "{clinic}: as your doctor instructed, today is your last day of {medicine}; do not take "
         "it from {pause_date}. Change no other medicine without your doctor. Questions: {phone}",
-        clinic=f.clinic_name, medicine=e.med.name, phone=f.clinic_phone,
+        clinic=f.clinic_name,
+        medicine=e.med.name,
+        phone=f.clinic_phone,
         pause_date=e.f.day(e.med.pause_from) if e.med.pause_from else "",
     )
     return text + _doctor_note_sms(e)
@@ -179,8 +193,9 @@ def medication_heads_up_email(e: Env) -> Email:
     return Email(
         # TRANSLATORS: Email subject, day before a medicine is paused, at most 60 characters.
         # {medicine}: as the doctor entered it, e.g. "Apixaban 5 mg".
-        subject=e.t.fmt("medication_heads_up.email", "Tomorrow: pause {medicine}",
-                        medicine=e.med.name),
+        subject=e.t.fmt(
+            "medication_heads_up.email", "Tomorrow: pause {medicine}", medicine=e.med.name
+        ),
         paragraphs=[
             _greeting(e),
             # TRANSLATORS: Email, day before a medicine is paused. {medicine}: e.g. "Apixaban
@@ -203,13 +218,23 @@ def medication_heads_up_email(e: Env) -> Email:
 def _resume_line(e: Env) -> list[str]:
     if e.med.resume_on is None:
         # TRANSLATORS: Email, medication messages, when the doctor gave no restart day.
-        return [e.t.fmt("medication.email",
-                        "Your doctor will tell you when you may take {medicine} again.",
-                        medicine=e.med.name)]
+        return [
+            e.t.fmt(
+                "medication.email",
+                "Your doctor will tell you when you may take {medicine} again.",
+                medicine=e.med.name,
+            )
+        ]
     # TRANSLATORS: Email, medication messages. {medicine}: e.g. "Apixaban 5 mg";
     # {resume_date}: the day the doctor said it may be restarted, e.g. "Monday, March 29".
-    return [e.t.fmt("medication.email", "Your doctor said you may restart {medicine} on "
-                    "{resume_date}.", medicine=e.med.name, resume_date=e.f.day(e.med.resume_on))]
+    return [
+        e.t.fmt(
+            "medication.email",
+            "Your doctor said you may restart {medicine} on {resume_date}.",
+            medicine=e.med.name,
+            resume_date=e.f.day(e.med.resume_on),
+        )
+    ]
 
 
 def medication_pause_sms(e: Env) -> str:
@@ -220,7 +245,9 @@ def medication_pause_sms(e: Env) -> str:
         "medication_pause.sms",
         "{clinic}: as your doctor instructed, do not take {medicine} from today. Change no other "
         "medicine without your doctor. Questions: {phone}",
-        clinic=f.clinic_name, medicine=e.med.name, phone=f.clinic_phone,
+        clinic=f.clinic_name,
+        medicine=e.med.name,
+        phone=f.clinic_phone,
     )
     return text + _doctor_note_sms(e)
 
@@ -254,7 +281,9 @@ def medication_resume_sms(e: Env) -> str:
     text = e.t.fmt(
         "medication_resume.sms",
         "{clinic}: your doctor said you may restart {medicine} from today. Questions: {phone}",
-        clinic=f.clinic_name, medicine=e.med.name, phone=f.clinic_phone,
+        clinic=f.clinic_name,
+        medicine=e.med.name,
+        phone=f.clinic_phone,
     )
     return text + _doctor_note_sms(e)
 
@@ -263,24 +292,30 @@ def medication_resume_email(e: Env) -> Email:
     return Email(
         # TRANSLATORS: Email subject, the day a paused medicine may be restarted, at most 60
         # characters. {medicine}: e.g. "Apixaban 5 mg".
-        subject=e.t.fmt("medication_resume.email", "You may restart {medicine} today",
-                        medicine=e.med.name),
+        subject=e.t.fmt(
+            "medication_resume.email", "You may restart {medicine} today", medicine=e.med.name
+        ),
         paragraphs=[
             _greeting(e),
             # TRANSLATORS: Email, restart day. {medicine}: e.g. "Apixaban 5 mg".
-            e.t.fmt("medication_resume.email",
-                    "Your doctor said you may restart {medicine} from today, as before your "
-                    "injection.", medicine=e.med.name),
+            e.t.fmt(
+                "medication_resume.email",
+                "Your doctor said you may restart {medicine} from today, as before your injection.",
+                medicine=e.med.name,
+            ),
             *_doctor_note_email(e),
             # TRANSLATORS: Email, restart day: what to do when unsure.
-            e.t.fmt("medication_resume.email",
-                    "If you are unsure about the dose, ask your own doctor or call us."),
+            e.t.fmt(
+                "medication_resume.email",
+                "If you are unsure about the dose, ask your own doctor or call us.",
+            ),
             _sign(e),
         ],
     )
 
 
 # --- escort, day before, after, next day -----------------------------------------------------
+
 
 def escort_sms(e: Env) -> str:
     f = e.facts
@@ -291,7 +326,9 @@ def escort_sms(e: Env) -> str:
         "{clinic}: your injection is on {date} at {time}. Please arrange for someone to take you "
         "home: for 24 hours you must not drive, as the local anaesthetic slows your reactions. "
         "Questions: {phone}",
-        clinic=f.clinic_name, phone=f.clinic_phone, **_when(e, f.start),
+        clinic=f.clinic_name,
+        phone=f.clinic_phone,
+        **_when(e, f.start),
     )
 
 
@@ -304,8 +341,12 @@ def escort_email(e: Env) -> Email:
             _greeting(e),
             # TRANSLATORS: Email, escort reminder. {date}: e.g. "Friday, March 26";
             # {time}: e.g. "9:00 AM"; {place}: clinic site.
-            e.t.fmt("escort.email", "Your injection is on {date} at {time} at {place}.",
-                    place=f.place, **_when(e, f.start)),
+            e.t.fmt(
+                "escort.email",
+                "Your injection is on {date} at {time} at {place}.",
+                place=f.place,
+                **_when(e, f.start),
+            ),
             # TRANSLATORS: Email, escort reminder: the reason, from the clinic's information.
             e.t.fmt(
                 "escort.email",
@@ -326,7 +367,10 @@ def day_before_sms(e: Env) -> str:
         "day_before.sms",
         "{clinic}: your injection is tomorrow at {time} at {place}. Bring someone to take you "
         "home. Allergic to local anaesthetics or contrast media? Tell us before: {phone}",
-        clinic=f.clinic_name, place=f.place, phone=f.clinic_phone, time=e.f.time(f.start),
+        clinic=f.clinic_name,
+        place=f.place,
+        phone=f.clinic_phone,
+        time=e.f.time(f.start),
     )
 
 
@@ -334,23 +378,33 @@ def day_before_email(e: Env) -> Email:
     f = e.facts
     return Email(
         # TRANSLATORS: Email subject, day before, at most 60 characters. {time}: e.g. "9:00 AM".
-        subject=e.t.fmt("day_before.email", "Tomorrow at {time}: your injection",
-                        time=e.f.time(f.start)),
+        subject=e.t.fmt(
+            "day_before.email", "Tomorrow at {time}: your injection", time=e.f.time(f.start)
+        ),
         paragraphs=[
             _greeting(e),
             # TRANSLATORS: Email, day before. {date}: e.g. "Friday, March 26"; {time}: e.g.
             # "9:00 AM"; {place}: clinic site; {address}: street address.
-            e.t.fmt("day_before.email",
-                    "Your injection is tomorrow, {date}, at {time} at {place}, {address}.",
-                    place=f.place, address=f.address, **_when(e, f.start)),
+            e.t.fmt(
+                "day_before.email",
+                "Your injection is tomorrow, {date}, at {time} at {place}, {address}.",
+                place=f.place,
+                address=f.address,
+                **_when(e, f.start),
+            ),
             # TRANSLATORS: Email, day before: escort.
-            e.t.fmt("day_before.email",
-                    "Please bring someone to take you home: you must not drive for 24 hours "
-                    "after the injection."),
+            e.t.fmt(
+                "day_before.email",
+                "Please bring someone to take you home: you must not drive for 24 hours "
+                "after the injection.",
+            ),
             # TRANSLATORS: Email, day before: allergies. {phone}: clinic phone.
-            e.t.fmt("day_before.email",
-                    "If you are allergic to local anaesthetics or to contrast media, tell the "
-                    "team before the injection. Call us on {phone}.", phone=f.clinic_phone),
+            e.t.fmt(
+                "day_before.email",
+                "If you are allergic to local anaesthetics or to contrast media, tell the "
+                "team before the injection. Call us on {phone}.",
+                phone=f.clinic_phone,
+            ),
             _sign(e),
         ],
     )
@@ -366,7 +420,8 @@ def after_procedure_sms(e: Env) -> str:
         "{clinic}: do not drive or take part in road traffic until {until}: the local "
         "anaesthetic slows your reactions. Leg numbness or weakness usually goes within 24 "
         "hours. Questions: {phone}",
-        clinic=f.clinic_name, phone=f.clinic_phone,
+        clinic=f.clinic_name,
+        phone=f.clinic_phone,
         until=_day_time(e, f.drive_until),
     )
 
@@ -386,17 +441,24 @@ def after_procedure_email(e: Env) -> Email:
             _greeting(e),
             # TRANSLATORS: Email, right after. {until}: day and time 24 hours after the end,
             # e.g. "Saturday, March 27, 10:00 AM".
-            e.t.fmt("after_procedure.email",
-                    "Do not drive or take part in road traffic until {until}. The local "
-                    "anaesthetic can slow your reactions.", until=_day_time(e, f.drive_until)),
+            e.t.fmt(
+                "after_procedure.email",
+                "Do not drive or take part in road traffic until {until}. The local "
+                "anaesthetic can slow your reactions.",
+                until=_day_time(e, f.drive_until),
+            ),
             # TRANSLATORS: Email, right after: expected leg numbness.
-            e.t.fmt("after_procedure.email",
-                    "Temporary numbness and weakness in the leg is expected. It comes from the "
-                    "local anaesthetic and usually goes away completely within 24 hours."),
+            e.t.fmt(
+                "after_procedure.email",
+                "Temporary numbness and weakness in the leg is expected. It comes from the "
+                "local anaesthetic and usually goes away completely within 24 hours.",
+            ),
             # TRANSLATORS: Email, right after: when to call. {phone}: clinic phone.
-            e.t.fmt("after_procedure.email",
-                    "If the numbness or weakness has not gone after 24 hours, call us on {phone}.",
-                    phone=f.clinic_phone),
+            e.t.fmt(
+                "after_procedure.email",
+                "If the numbness or weakness has not gone after 24 hours, call us on {phone}.",
+                phone=f.clinic_phone,
+            ),
             _sign(e),
         ],
     )
@@ -411,7 +473,8 @@ def next_day_sms(e: Env) -> str:
         "{clinic}: possible cortisone effects: calf cramps, slight weight gain, higher blood "
         "sugar or blood pressure, acne, bruising, period changes. Rash, swelling or trouble "
         "breathing: get urgent help. Questions: {phone}",
-        clinic=f.clinic_name, phone=f.clinic_phone,
+        clinic=f.clinic_name,
+        phone=f.clinic_phone,
     )
 
 
@@ -424,28 +487,37 @@ def next_day_email(e: Env) -> Email:
             _greeting(e),
             # TRANSLATORS: Email, day after: the cortisone side effects from the clinic's
             # information. Keep every item.
-            e.t.fmt("next_day.email",
-                    "The cortisone in your injection can cause: calf cramps, slight weight gain, "
-                    "a slight rise in blood sugar or blood pressure, acne, bruising more easily, "
-                    "and changes to menstrual periods."),
+            e.t.fmt(
+                "next_day.email",
+                "The cortisone in your injection can cause: calf cramps, slight weight gain, "
+                "a slight rise in blood sugar or blood pressure, acne, bruising more easily, "
+                "and changes to menstrual periods.",
+            ),
             # TRANSLATORS: Email, day after: general side effects are rare.
-            e.t.fmt("next_day.email",
-                    "Because the amount of cortisone is small and local, general cortisone side "
-                    "effects are expected only in exceptional cases."),
+            e.t.fmt(
+                "next_day.email",
+                "Because the amount of cortisone is small and local, general cortisone side "
+                "effects are expected only in exceptional cases.",
+            ),
             # TRANSLATORS: Email, day after: allergic reaction, urgent.
-            e.t.fmt("next_day.email",
-                    "Local anaesthetics and contrast media can cause allergic reactions. If you "
-                    "have a rash, swelling or difficulty breathing, get urgent medical help."),
+            e.t.fmt(
+                "next_day.email",
+                "Local anaesthetics and contrast media can cause allergic reactions. If you "
+                "have a rash, swelling or difficulty breathing, get urgent medical help.",
+            ),
             # TRANSLATORS: Email, day after: contact. {phone}: clinic phone.
-            e.t.fmt("next_day.email",
-                    "For any other question or concern, call us on {phone}.",
-                    phone=f.clinic_phone),
+            e.t.fmt(
+                "next_day.email",
+                "For any other question or concern, call us on {phone}.",
+                phone=f.clinic_phone,
+            ),
             _sign(e),
         ],
     )
 
 
 # --- notices sent by staff actions ----------------------------------------------------------
+
 
 def cancellation_sms(e: Env) -> str:
     f = e.facts
@@ -455,7 +527,9 @@ def cancellation_sms(e: Env) -> str:
         "cancellation.sms",
         "{clinic}: your injection on {date} at {time} is cancelled. Ask your doctor before "
         "restarting or changing any medicine. Questions: {phone}",
-        clinic=f.clinic_name, phone=f.clinic_phone, **_when(e, f.start),
+        clinic=f.clinic_name,
+        phone=f.clinic_phone,
+        **_when(e, f.start),
     )
 
 
@@ -464,19 +538,25 @@ def cancellation_email(e: Env) -> Email:
     return Email(
         # TRANSLATORS: Email subject, cancellation, at most 60 characters. {date}: e.g.
         # "Friday, March 26".
-        subject=e.t.fmt("cancellation.email", "Cancelled: your appointment on {date}",
-                        date=e.f.day(f.start)),
+        subject=e.t.fmt(
+            "cancellation.email", "Cancelled: your appointment on {date}", date=e.f.day(f.start)
+        ),
         paragraphs=[
             _greeting(e),
             # TRANSLATORS: Email, cancellation. {date}: e.g. "Friday, March 26"; {time}:
             # e.g. "9:00 AM".
-            e.t.fmt("cancellation.email",
-                    "Your injection on {date} at {time} has been cancelled.", **_when(e, f.start)),
+            e.t.fmt(
+                "cancellation.email",
+                "Your injection on {date} at {time} has been cancelled.",
+                **_when(e, f.start),
+            ),
             # TRANSLATORS: Email, cancellation: medicines. {phone}: clinic phone.
-            e.t.fmt("cancellation.email",
-                    "If you paused a medicine for this appointment, ask your doctor before "
-                    "restarting or changing it. Call us on {phone} to book a new appointment.",
-                    phone=f.clinic_phone),
+            e.t.fmt(
+                "cancellation.email",
+                "If you paused a medicine for this appointment, ask your doctor before "
+                "restarting or changing it. Call us on {phone} to book a new appointment.",
+                phone=f.clinic_phone,
+            ),
             _sign(e),
         ],
     )
@@ -491,7 +571,10 @@ def reschedule_sms(e: Env) -> str:
         "reschedule.sms",
         "{clinic}: your injection has moved to {date} at {time} at {place}. New reminders will "
         "follow. Questions: {phone}",
-        clinic=f.clinic_name, place=f.place, phone=f.clinic_phone, **_when(e, f.start),
+        clinic=f.clinic_name,
+        place=f.place,
+        phone=f.clinic_phone,
+        **_when(e, f.start),
     )
 
 
@@ -504,13 +587,19 @@ def reschedule_email(e: Env) -> Email:
             _greeting(e),
             # TRANSLATORS: Email, appointment moved. {date}, {time}: the new date and time;
             # {place}: clinic site; {address}: street address.
-            e.t.fmt("reschedule.email",
-                    "Your injection has moved to {date} at {time} at {place}, {address}.",
-                    place=f.place, address=f.address, **_when(e, f.start)),
+            e.t.fmt(
+                "reschedule.email",
+                "Your injection has moved to {date} at {time} at {place}, {address}.",
+                place=f.place,
+                address=f.address,
+                **_when(e, f.start),
+            ),
             # TRANSLATORS: Email, appointment moved: earlier instructions.
-            e.t.fmt("reschedule.email",
-                    "Earlier messages about dates no longer apply. We will send new reminders, "
-                    "including any medication instructions from your doctor for the new date."),
+            e.t.fmt(
+                "reschedule.email",
+                "Earlier messages about dates no longer apply. We will send new reminders, "
+                "including any medication instructions from your doctor for the new date.",
+            ),
             _no_self_change(e),
             _sign(e),
         ],
@@ -521,12 +610,18 @@ MESSAGES: dict[str, MessageDef] = {
     m.key: m
     for m in (
         MessageDef("booking_confirmation", booking_confirmation_sms, booking_confirmation_email),
-        MessageDef("medication_heads_up", medication_heads_up_sms, medication_heads_up_email,
-                   needs_medicine=True),
-        MessageDef("medication_pause", medication_pause_sms, medication_pause_email,
-                   needs_medicine=True),
-        MessageDef("medication_resume", medication_resume_sms, medication_resume_email,
-                   needs_medicine=True),
+        MessageDef(
+            "medication_heads_up",
+            medication_heads_up_sms,
+            medication_heads_up_email,
+            needs_medicine=True,
+        ),
+        MessageDef(
+            "medication_pause", medication_pause_sms, medication_pause_email, needs_medicine=True
+        ),
+        MessageDef(
+            "medication_resume", medication_resume_sms, medication_resume_email, needs_medicine=True
+        ),
         MessageDef("escort", escort_sms, escort_email),
         MessageDef("day_before", day_before_sms, day_before_email),
         MessageDef("after_procedure", after_procedure_sms, after_procedure_email),

@@ -40,14 +40,22 @@ class RenderError(Exception):
 
 
 def render(
-    message: str, channel: str, tag: str, facts: Facts, zone: ZoneInfo, locales_dir: Path,
+    message: str,
+    channel: str,
+    tag: str,
+    facts: Facts,
+    zone: ZoneInfo,
+    locales_dir: Path,
     clinic_default: str = locales.SOURCE_LOCALE,
 ) -> Rendered:
     definition = MESSAGES[message]
     problems: list[str] = []
     for locale in locales.chain(tag, locales_dir, clinic_default):
-        env = Env(Translator(locale, locales.catalog(locale, locales_dir)),
-                  LocalFormat(locale, zone), facts)
+        env = Env(
+            Translator(locale, locales.catalog(locale, locales_dir)),
+            LocalFormat(locale, zone),
+            facts,
+        )
         try:
             if channel == "sms":
                 text = sms_safe(definition.sms(env))
@@ -56,8 +64,14 @@ def render(
         except TranslationProblem as exc:
             problems.append(f"{locale}: {exc}")
             continue
-        return Rendered(channel, locale, "\n\n".join(mail.paragraphs), subject=mail.subject,
-                        html=email_html(mail, locale), fallbacks=tuple(problems))
+        return Rendered(
+            channel,
+            locale,
+            "\n\n".join(mail.paragraphs),
+            subject=mail.subject,
+            html=email_html(mail, locale),
+            fallbacks=tuple(problems),
+        )
     raise RenderError(f"{message}/{channel} cannot be rendered: {problems}")
 
 

@@ -60,8 +60,13 @@ class Translator:
         return text
 
     def _fill(
-        self, context: str, msgid: str, text: str, values: dict[str, Any],
-        allowed: set[str] | None = None, required: set[str] | None = None,
+        self,
+        context: str,
+        msgid: str,
+        text: str,
+        values: dict[str, Any],
+        allowed: set[str] | None = None,
+        required: set[str] | None = None,
     ) -> str:
         allowed = placeholders(msgid) if allowed is None else allowed
         required = allowed if required is None else required

@@ -52,14 +52,26 @@ class ReminderRecord:
         r: dict[str, Any] = json.loads(raw)
         appointment_id, version, rule, medicine, channel = parse_reminder_id(rid)
         return cls(
-            id=rid, appointment_id=appointment_id, version=version, rule=rule,
-            medicine=medicine, channel=channel, message=r["m"], state=ReminderState(r["s"]),
-            due_at=dt(r["d"]), nominal_at=dt(r.get("n", r["d"])), deadline=dt(r["dl"]),
-            reason=r.get("why") or "", attempts=int(r.get("att", 0)),
-            provider_id=r.get("pid"), locale=r.get("loc"), fallback=r.get("fb"),
+            id=rid,
+            appointment_id=appointment_id,
+            version=version,
+            rule=rule,
+            medicine=medicine,
+            channel=channel,
+            message=r["m"],
+            state=ReminderState(r["s"]),
+            due_at=dt(r["d"]),
+            nominal_at=dt(r.get("n", r["d"])),
+            deadline=dt(r["dl"]),
+            reason=r.get("why") or "",
+            attempts=int(r.get("att", 0)),
+            provider_id=r.get("pid"),
+            locale=r.get("loc"),
+            fallback=r.get("fb"),
             changed_at=dt(r["at"]) if r.get("at") else None,
             lease_until=dt(r["lease"]) if r.get("lease") else None,
-            lost_leases=int(r.get("lost", 0)), check_before_resend=bool(r.get("chk")),
+            lost_leases=int(r.get("lost", 0)),
+            check_before_resend=bool(r.get("chk")),
             error=r.get("err"),
         )
 
@@ -70,8 +82,12 @@ def field_for(rid: str) -> str:
 
 def encode_planned(p: PlannedReminder) -> str:
     """Only what cannot be derived from the id: this is most of a pending reminder's bytes."""
-    record: dict[str, Any] = {"s": str(p.state), "d": ts(p.due_at), "dl": ts(p.deadline),
-                              "m": p.message}
+    record: dict[str, Any] = {
+        "s": str(p.state),
+        "d": ts(p.due_at),
+        "dl": ts(p.deadline),
+        "m": p.message,
+    }
     if p.nominal_at != p.due_at:
         record["n"] = ts(p.nominal_at)
     if p.reason:

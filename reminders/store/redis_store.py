@@ -61,20 +61,28 @@ class Store:
         raw = self.r.hgetall(self.appointment_key(appointment_id))
         if not raw:
             return None
-        data = {k.decode(): v for k, v in raw.items()}
+        data = {_text(k): v for k, v in raw.items()}
         reminders = [
             ReminderRecord.from_json(f"{appointment_id}:{k[2:]}", v)
-            for k, v in data.items() if k.startswith("r:")
+            for k, v in data.items()
+            if k.startswith("r:")
         ]
         reminders.sort(key=lambda rec: (rec.due_at, rec.rule, rec.medicine or 0, rec.channel))
         return Snapshot(
             appointment=Appointment.from_dict(json.loads(data["doc"])),
-            version=int(data["v"]), status=data["st"].decode(), reminders=reminders,
+            version=int(data["v"]),
+            status=_text(data["st"]),
+            reminders=reminders,
         )
 
     def replace_plan(
-        self, appointment: Appointment, planned: list[PlannedReminder], *,
-        expected_version: int | None, event: dict[str, Any], why_superseded: str,
+        self,
+        appointment: Appointment,
+        planned: list[PlannedReminder],
+        *,
+        expected_version: int | None,
+        event: dict[str, Any],
+        why_superseded: str,
     ) -> int:
         """Write the appointment at its version with its new reminders, and cancel the pending
         reminders of every other version, in one atomic step. Reminders already sent, or being
@@ -85,11 +93,14 @@ class Store:
         result = self._replace(
             keys=[self.appointment_key(aid), self.due_key, self.events_key(aid)],
             args=[
-                aid, "" if expected_version is None else str(expected_version),
-                str(appointment.version), str(appointment.status),
+                aid,
+                "" if expected_version is None else str(expected_version),
+                str(appointment.version),
+                str(appointment.status),
                 json.dumps(appointment.to_dict(), separators=(",", ":")),
                 json.dumps(items, separators=(",", ":")),
-                json.dumps(event, separators=(",", ":")), why_superseded,
+                json.dumps(event, separators=(",", ":")),
+                why_superseded,
             ],
         )
         if result[0] == b"conflict":
@@ -122,33 +133,59 @@ class Store:
         aid, version, *_ = parse_reminder_id(rid)
         out = self._begin(
             keys=[self.appointment_key(aid), self.due_key, self.events_key(aid)],
-            args=[field_for(rid), rid, token, ts(now), ts(now) + lease_seconds, str(version),
-                  now.isoformat()],
+            args=[
+                field_for(rid),
+                rid,
+                token,
+                ts(now),
+                ts(now) + lease_seconds,
+                str(version),
+                now.isoformat(),
+            ],
         )
         status = out[0].decode()
         if status != "ok":
             return Begun(status, out[1].decode() if len(out) > 1 and out[1] else "")
-        return Begun("ok", record=ReminderRecord.from_json(rid, out[1]),
-                     appointment=Appointment.from_dict(json.loads(out[2])))
+        return Begun(
+            "ok",
+            record=ReminderRecord.from_json(rid, out[1]),
+            appointment=Appointment.from_dict(json.loads(out[2])),
+        )
 
     def finish(
-        self, rid: str, token: str, state: str, now: datetime, *, patch: dict[str, Any],
-        event: dict[str, Any], retry_at: datetime | None = None,
+        self,
+        rid: str,
+        token: str,
+        state: str,
+        now: datetime,
+        *,
+        patch: dict[str, Any],
+        event: dict[str, Any],
+        retry_at: datetime | None = None,
     ) -> bool:
         """Record the outcome of a send. False if this worker no longer owns the reminder."""
         aid = parse_reminder_id(rid)[0]
         out = self._finish(
             keys=[self.appointment_key(aid), self.due_key, self.events_key(aid)],
-            args=[field_for(rid), rid, token, state, json.dumps(patch), ts(now),
-                  "" if retry_at is None else str(ts(retry_at)), json.dumps(event)],
+            args=[
+                field_for(rid),
+                rid,
+                token,
+                state,
+                json.dumps(patch),
+                ts(now),
+                "" if retry_at is None else str(ts(retry_at)),
+                json.dumps(event),
+            ],
         )
         return bool(out[0] == b"ok")
 
     # --- health and metrics -----------------------------------------------------------------
 
     def record_dispatch_run(self, now: datetime, summary: dict[str, Any]) -> None:
-        self.r.hset(f"{self.prefix}:dispatch", mapping={"at": ts(now),
-                                                         "summary": json.dumps(summary)})
+        self.r.hset(
+            f"{self.prefix}:dispatch", mapping={"at": ts(now), "summary": json.dumps(summary)}
+        )
 
     def last_dispatch_run(self) -> datetime | None:
         at = self.r.hget(f"{self.prefix}:dispatch", "at")
@@ -169,5 +206,12 @@ class Store:
         key = f"{self.prefix}:lock:{name}"
         self.r.eval(
             "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end"
-            " return 0", 1, key, token,
+            " return 0",
+            1,
+            key,
+            token,
         )
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

@@ -1,0 +1,70 @@
+# Chores for developers, CI and clinic IT. `make help` lists them.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.DEFAULT_GOAL := help
+.PHONY: help install demo test lint typecheck check schedule-check i18n-extract i18n-update \
+        i18n-compile i18n-stale bench worker beat clean
+
+help: ## list every chore
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install the service with its development tools
+
+demo: $(STAMP) ## the main job: a real worker and beat play sample patients' timelines (~1 min)
+	$(BIN)/reminders demo
+
+test: $(STAMP) ## run the whole test suite (real Redis, real Celery worker)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP) ## ruff, mypy, schedule files and the catalog template
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/reminders schedule check
+	$(MAKE) --no-print-directory i18n-stale
+
+typecheck: $(STAMP) ## mypy only
+	$(BIN)/mypy
+
+check: lint test ## everything CI runs
+
+schedule-check: $(STAMP) ## validate the shipped schedule files
+	$(BIN)/reminders schedule check
+
+i18n-extract: $(STAMP) ## rewrite locales/messages.pot from the code
+	$(BIN)/reminders i18n extract
+
+i18n-update: $(STAMP) ## merge messages.pot into every locales/<ll>/LC_MESSAGES/messages.po
+	$(BIN)/reminders i18n update
+
+i18n-compile: $(STAMP) ## build the .mo files
+	$(BIN)/reminders i18n compile
+
+i18n-stale: $(STAMP) ## fail when locales/messages.pot does not match the code
+	@$(BIN)/python -c "import sys; from pathlib import Path; \
+	from reminders.i18n.tooling import pot_is_stale; \
+	stale = pot_is_stale(Path('locales')); \
+	print('locales/messages.pot is stale: run make i18n-extract' if stale else 'messages.pot is up to date'); \
+	sys.exit(1 if stale else 0)"
+
+bench: $(STAMP) ## print the engine's speed and memory figures beside plain Celery ETA tasks
+	$(BIN)/python bench/bench_engine.py
+
+worker: $(STAMP) ## run a Celery worker in the foreground (uses REDIS_URL)
+	$(BIN)/celery -A reminders.celery_app worker --loglevel=INFO
+
+beat: $(STAMP) ## run the one Celery beat in the foreground (uses REDIS_URL)
+	$(BIN)/celery -A reminders.celery_app beat --loglevel=INFO
+
+clean: ## remove the virtualenv and caches
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
