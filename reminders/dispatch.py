@@ -131,7 +131,7 @@ def _failed(
     err = f"{exc.code}: {exc.reason}" if exc.code else exc.reason
     if exc.permanent:
         return finish("failed", "failed", why="the provider refused it permanently", err=err)
-    attempt = rec.attempts + 1
+    attempt = rec.attempts  # begin_send has already counted this one
     delay = config.retry_backoff * 2 ** (attempt - 1) * random.uniform(0.8, 1.2)  # noqa: S311
     retry_at = at + timedelta(seconds=delay)
     if attempt >= config.max_attempts or retry_at > rec.deadline:

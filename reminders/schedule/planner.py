@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 from reminders.models import Appointment, Medication, ReminderState
-from reminders.schedule.rules import Anchor, Condition, LatePolicy, Moment, Per, Rule, Schedule
+from reminders.schedule.rules import (
+    Anchor,
+    Condition,
+    LatePolicy,
+    Moment,
+    Outside,
+    Per,
+    Rule,
+    Schedule,
+)
 
 DEFAULT_GRACE = timedelta(hours=12)
 NO_MEDICINE = "-"
@@ -120,7 +129,8 @@ def _times(
     if rule.late is LatePolicy.FLAG:
         return nominal, due, deadline, ReminderState.FLAGGED, (
             "its moment had passed at booking; staff should contact the patient")
-    soon = rule.window.fit(now, zone).astimezone(UTC)
+    # A late send goes at the next moment the window allows; "earlier" would move it into the past.
+    soon = replace(rule.window, outside=Outside.LATER).fit(now, zone).astimezone(UTC)
     if soon > deadline:
         return nominal, soon, deadline, ReminderState.SKIPPED, (
             "its moment had passed at booking and it is no longer useful")

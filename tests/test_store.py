@@ -1,0 +1,319 @@
+"""The Redis store and delivery path: atomic claims, leases, duplicate tasks, and changes while
+reminders are in flight. Real Redis; no broker needed."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import threading
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import redis
+
+from reminders.booking import book, cancel
+from reminders.channels import DeliveryError, Outgoing
+from reminders.channels.outbox import OutboxChannel
+from reminders.clock import FixedClock
+from reminders.dispatch import DeliveryConfig, deliver, dispatch_tick
+from reminders.models import ReminderState
+from reminders.schedule import Schedule
+from reminders.store import Store
+from tests.factories import BOOKED_AT, make_appointment
+
+CONFIG = DeliveryConfig(locales_dir=Path(__file__).resolve().parent.parent / "locales")
+
+
+def outbox(client: redis.Redis, prefix: str, clock: FixedClock) -> dict[str, OutboxChannel]:
+    return {n: OutboxChannel(n, client, prefix, clock, echo=None) for n in ("sms", "email")}
+
+
+def claim_all(store: Store, clock: FixedClock) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    dispatch_tick(store, clock.now(), lambda rid, tok: out.append((rid, tok)))
+    return out
+
+
+def test_booking_stores_the_plan_and_a_booked_event(store: Store, epidural: Schedule) -> None:
+    result = book(store, make_appointment(), epidural, BOOKED_AT)
+    snap = store.snapshot("APT-1001")
+    assert snap is not None and snap.version == 1 and snap.status == "booked"
+    assert sorted(r.id for r in snap.reminders) == sorted(p.id for p in result.planned)
+    assert [e["type"] for e in store.events("APT-1001")] == ["booked"]
+
+
+def test_booking_the_same_appointment_again_changes_nothing(
+    store: Store, epidural: Schedule
+) -> None:
+    book(store, make_appointment(), epidural, BOOKED_AT)
+    again = book(store, make_appointment(), epidural, BOOKED_AT + timedelta(hours=1))
+    assert not again.changed
+    snap = store.snapshot("APT-1001")
+    assert snap is not None and snap.version == 1
+
+
+def test_only_due_reminders_are_claimed_and_only_once(
+    store: Store, epidural: Schedule
+) -> None:
+    book(store, make_appointment(), epidural, BOOKED_AT)
+    clock = FixedClock(BOOKED_AT)
+    first = claim_all(store, clock)
+    assert sorted(rid.split(":")[2] for rid, _ in first) == ["booking_confirmation"] * 2
+    assert claim_all(store, clock) == []
+
+
+def test_concurrent_claimers_never_claim_the_same_reminder(
+    redis_url: str, prefix: str, client: redis.Redis, epidural: Schedule
+) -> None:
+    store = Store(client, prefix)
+    for i in range(60):
+        book(store, make_appointment(external_id=f"C-{i}"), epidural, BOOKED_AT)
+    later = BOOKED_AT + timedelta(days=30)
+    results: list[list[tuple[str, str]]] = []
+
+    def claimer() -> None:
+        own = Store(redis.Redis.from_url(redis_url), prefix)
+        got: list[tuple[str, str]] = []
+        while batch := own.claim_due(later, 7, 300):
+            got.extend(batch)
+        results.append(got)
+
+    threads = [threading.Thread(target=claimer) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    ids = [rid for got in results for rid, _ in got]
+    assert len(ids) == len(set(ids)) == 60 * 16
+    assert sum(1 for got in results if got) > 1
+
+
+def test_a_delivery_task_run_twice_sends_once(
+    store: Store, client: redis.Redis, prefix: str, epidural: Schedule
+) -> None:
+    book(store, make_appointment(), epidural, BOOKED_AT)
+    clock = FixedClock(BOOKED_AT)
+    channels = outbox(client, prefix, clock)
+    (rid, token), *_ = claim_all(store, clock)
+    outcomes: list[str] = []
+    threads = [
+        threading.Thread(
+            target=lambda: outcomes.append(deliver(store, rid, token, channels, clock.now, CONFIG))
+        )
+        for _ in range(8)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["gone"] * 7 + ["sent"]
+    assert [m["reminder"] for m in channels["sms"].messages()] == [rid]
+
+
+def test_a_killed_claimers_reminders_are_delivered_after_its_lease(
+    redis_url: str, store: Store, client: redis.Redis, prefix: str, epidural: Schedule
+) -> None:
+    book(store, make_appointment(), epidural, BOOKED_AT)
+    # A separate process claims everything due, then dies before enqueuing anything.
+    code = (
+        "import os, signal, redis; from datetime import datetime;"
+        "from reminders.store import Store;"
+        f"s = Store(redis.Redis.from_url({redis_url!r}), {prefix!r});"
+        f"print(len(s.claim_due(datetime.fromisoformat({BOOKED_AT.isoformat()!r}), 100, 300)),"
+        " flush=True);"
+        "os.kill(os.getpid(), signal.SIGKILL)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert proc.returncode == -signal.SIGKILL and proc.stdout.strip() == "2"
+    clock = FixedClock(BOOKED_AT + timedelta(seconds=299))
+    assert claim_all(store, clock) == []
+    clock.set(BOOKED_AT + timedelta(seconds=301))
+    channels = outbox(client, prefix, clock)
+    reclaimed = claim_all(store, clock)
+    assert len(reclaimed) == 2
+    for rid, token in reclaimed:
+        assert deliver(store, rid, token, channels, clock.now, CONFIG) == "sent"
+    rec = store.reminder(reclaimed[0][0])
+    assert rec is not None and rec.lost_leases == 1
+
+
+def test_a_worker_that_died_after_sending_is_not_sent_twice(
+    store: Store, client: redis.Redis, prefix: str, epidural: Schedule
+) -> None:
+    book(store, make_appointment(), epidural, BOOKED_AT)
+    clock = FixedClock(BOOKED_AT)
+    channels = outbox(client, prefix, clock)
+    rid, token = claim_all(store, clock)[0]
+    begun = store.begin_send(rid, token, clock.now(), 120)
+    assert begun.status == "ok"
+    channels["email" if rid.endswith("email") else "sms"].send(
+        Outgoing(rid, "sms", "+4915112345678", "en", "text")
+    )
+    # ... and the worker is killed here, before it records the outcome.
+    clock.set(BOOKED_AT + timedelta(seconds=121))
+    again = [pair for pair in claim_all(store, clock) if pair[0] == rid]
+    assert len(again) == 1
+    assert deliver(store, rid, again[0][1], channels, clock.now, CONFIG) == "sent"
+    sent = [m for m in channels["sms"].messages() if m["reminder"] == rid]  # one shared outbox
+    assert len(sent) == 1
+
+
+def test_rescheduling_while_a_reminder_is_in_flight_sends_nothing_stale(
+    store: Store, client: redis.Redis, prefix: str, epidural: Schedule
+) -> None:
+    book(store, make_appointment(), epidural, BOOKED_AT)
+    clock = FixedClock(BOOKED_AT + timedelta(days=9))  # pause-day reminders are due
+    channels = outbox(client, prefix, clock)
+    claimed = claim_all(store, clock)
+    assert claimed
+    moved = make_appointment(procedure__start="2027-04-08T09:00:00+02:00")
+    book(store, moved, epidural, clock.now())
+    for rid, token in claimed:
+        assert deliver(store, rid, token, channels, clock.now, CONFIG) == "gone"
+    assert all(not ch.messages() for ch in channels.values())
+    snap = store.snapshot("APT-1001")
+    assert snap is not None and snap.version == 2
+    stale = [r for r in snap.reminders if r.version == 1 and r.rule != "booking_confirmation"]
+    assert stale and all(r.state == ReminderState.CANCELLED for r in stale)
+
+
+def test_a_claimed_reminder_of_an_edited_appointment_is_cancelled_at_send_time(
+    store: Store, client: redis.Redis, prefix: str, epidural: Schedule
+) -> None:
+    book(store, make_appointment(), epidural, BOOKED_AT)
+    clock = FixedClock(BOOKED_AT)
+    channels = outbox(client, prefix, clock)
+    rid, token = claim_all(store, clock)[0]
+    # The edit lands between the claim and the send, racing the worker's re-check.
+    begun = store.begin_send(rid, token, clock.now(), 120)
+    assert begun.status == "ok"
+    book(store, make_appointment(patient__name="Maria Rossi-Bianchi"), epidural, clock.now())
+    assert store.finish(rid, token, "sent", clock.now(), patch={"pid": "x"}, event={})
+    snap = store.snapshot("APT-1001")
+    assert snap is not None
+    # In flight when the edit came: kept as sent, not cancelled.
+    assert next(r for r in snap.reminders if r.id == rid).state == ReminderState.SENT
+    assert channels["sms"].messages() == []
+
+
+def test_cancelling_while_claimed_sends_nothing(
+    store: Store, client: redis.Redis, prefix: str, epidural: Schedule
+) -> None:
+    book(store, make_appointment(), epidural, BOOKED_AT)
+    clock = FixedClock(BOOKED_AT)
+    channels = outbox(client, prefix, clock)
+    claimed = claim_all(store, clock)
+    cancel(store, "APT-1001", clock.now(), "patient called")
+    assert [deliver(store, r, t, channels, clock.now, CONFIG) for r, t in claimed] == ["gone"] * 2
+    snap = store.snapshot("APT-1001")
+    assert snap is not None and snap.status == "cancelled"
+    assert all(r.state == ReminderState.CANCELLED for r in snap.reminders)
+    assert store.pending_count() == 0
+
+
+def test_a_cancel_after_claim_but_before_begin_is_seen_by_the_worker(
+    store: Store, client: redis.Redis, prefix: str, epidural: Schedule
+) -> None:
+    book(store, make_appointment(), epidural, BOOKED_AT)
+    clock = FixedClock(BOOKED_AT + timedelta(days=13))
+    rid, token = claim_all(store, clock)[0]
+    # Simulate a cancel that only flipped the appointment status (e.g. from another writer).
+    client.hset(store.appointment_key("APT-1001"), "st", "cancelled")
+    begun = store.begin_send(rid, token, clock.now(), 120)
+    assert (begun.status, begun.reason) == ("cancelled", "the appointment was cancelled")
+
+
+def test_a_reminder_past_its_deadline_is_skipped_not_sent(
+    store: Store, client: redis.Redis, prefix: str, epidural: Schedule
+) -> None:
+    book(store, make_appointment(), epidural, BOOKED_AT)
+    clock = FixedClock(BOOKED_AT)
+    rid, token = claim_all(store, clock)[0]
+    clock.set(BOOKED_AT + timedelta(days=14))  # after the procedure: confirmation is useless
+    channels = outbox(client, prefix, clock)
+    assert deliver(store, rid, token, channels, clock.now, CONFIG) == "skipped"
+    rec = store.reminder(rid)
+    assert rec is not None and "deadline" in rec.reason
+    assert channels["sms"].messages() == []
+
+
+class Flaky:
+    name = "sms"
+
+    def __init__(self, error: DeliveryError) -> None:
+        self.error = error
+        self.calls = 0
+
+    def send(self, message: Outgoing) -> str:
+        self.calls += 1
+        raise self.error
+
+    def find_sent(self, reminder_id: str) -> str | None:
+        return None
+
+
+def test_a_temporary_failure_is_retried_later_through_the_due_index(
+    store: Store, epidural: Schedule
+) -> None:
+    book(store, make_appointment(patient__email=None, patient__channels=["sms"]), epidural,
+         BOOKED_AT)
+    clock = FixedClock(BOOKED_AT)
+    rid, token = claim_all(store, clock)[0]
+    flaky = Flaky(DeliveryError("503 from provider", permanent=False, code="503"))
+    assert deliver(store, rid, token, {"sms": flaky}, clock.now, CONFIG) == "scheduled"
+    rec = store.reminder(rid)
+    assert rec is not None and rec.attempts == 1 and rec.error == "503: 503 from provider"
+    assert timedelta(seconds=40) < rec.due_at - BOOKED_AT < timedelta(seconds=80)
+    assert claim_all(store, clock) == []
+    clock.set(rec.due_at)
+    assert [r for r, _ in claim_all(store, clock)] == [rid]
+
+
+def test_a_permanent_failure_is_not_retried(store: Store, epidural: Schedule) -> None:
+    book(store, make_appointment(), epidural, BOOKED_AT)
+    clock = FixedClock(BOOKED_AT)
+    pairs = [p for p in claim_all(store, clock) if p[0].endswith(":sms")]
+    flaky = Flaky(DeliveryError("invalid number", permanent=True, code="21211"))
+    assert deliver(store, *pairs[0], {"sms": flaky}, clock.now, CONFIG) == "failed"
+    clock.set(BOOKED_AT + timedelta(days=1))
+    assert all(not r.endswith(":sms") or "booking" not in r for r, _ in claim_all(store, clock))
+
+
+def test_a_channel_the_patient_withdrew_is_skipped_at_send_time(
+    store: Store, client: redis.Redis, prefix: str, epidural: Schedule
+) -> None:
+    book(store, make_appointment(), epidural, BOOKED_AT)
+    clock = FixedClock(BOOKED_AT)
+    channels = outbox(client, prefix, clock)
+    pairs = claim_all(store, clock)
+    # Withdrawn in the stored document without a replan (e.g. an opt-out recorded elsewhere).
+    key = store.appointment_key("APT-1001")
+    doc = json.loads(client.hget(key, "doc") or b"{}")
+    doc["patient"]["channels"] = ["email"]
+    client.hset(key, "doc", json.dumps(doc))
+    outcomes = {rid.rsplit(":", 1)[1]: deliver(store, rid, tok, channels, clock.now, CONFIG)
+                for rid, tok in pairs}
+    assert outcomes == {"sms": "skipped", "email": "sent"}
+
+
+def test_rescheduling_keeps_sent_reminders_and_does_not_repeat_them(
+    store: Store, client: redis.Redis, prefix: str, epidural: Schedule
+) -> None:
+    book(store, make_appointment(), epidural, BOOKED_AT)
+    clock = FixedClock(BOOKED_AT)
+    channels = outbox(client, prefix, clock)
+    for rid, tok in claim_all(store, clock):
+        deliver(store, rid, tok, channels, clock.now, CONFIG)
+    moved = make_appointment(procedure__start="2027-03-30T09:00:00+02:00")
+    result = book(store, moved, epidural, BOOKED_AT + timedelta(hours=2))
+    assert result.appointment.version == 2
+    assert "booking_confirmation" not in {p.rule for p in result.planned}
+    snap = store.snapshot("APT-1001")
+    assert snap is not None
+    sent = [r for r in snap.reminders if r.state == ReminderState.SENT]
+    assert {r.rule for r in sent} == {"booking_confirmation"} and len(sent) == 2
+    day_before = [r for r in snap.reminders if r.rule == "day_before" and r.version == 2]
+    assert {r.due_at.isoformat() for r in day_before} == {"2027-03-29T16:00:00+00:00"}
