@@ -16,40 +16,26 @@ CELERY = [sys.executable, "-m", "celery", "-A", "reminders.celery_app"]
 def start_worker(
     env: dict[str, str], workdir: Path, *, concurrency: int = 2, name: str = "worker"
 ) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [
-            *CELERY,
-            "worker",
-            f"--concurrency={concurrency}",
-            "--loglevel=WARNING",
-            "-Q",
-            env.get("REMINDERS_QUEUE", "reminders"),
-            "--without-gossip",
-            "--without-mingle",
-            "--hostname",
-            f"{name}-{os.getpid()}@%h",
-        ],
-        env=env,
-        stdout=(workdir / f"{name}.log").open("wb"),
-        stderr=subprocess.STDOUT,
-    )
+    queue = env.get("REMINDERS_QUEUE", "reminders")
+    args = [*CELERY, "worker", f"--concurrency={concurrency}", "--loglevel=WARNING", "-Q", queue,
+            "--without-gossip", "--without-mingle", "--hostname", f"{name}-{os.getpid()}@%h"]
+    return _spawn(args, env, workdir / f"{name}.log")
 
 
 def start_beat(
     env: dict[str, str], workdir: Path, *, name: str = "beat"
 ) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [*CELERY, "beat", "--loglevel=WARNING", "--schedule", str(workdir / f"{name}-schedule")],
-        env=env,
-        stdout=(workdir / f"{name}.log").open("wb"),
-        stderr=subprocess.STDOUT,
-    )
+    args = [*CELERY, "beat", "--loglevel=WARNING", "--schedule", str(workdir / f"{name}-schedule")]
+    return _spawn(args, env, workdir / f"{name}.log")
+
+
+def _spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
 def wait_until(
-    ready: Callable[[], bool],
-    procs: list[subprocess.Popen[bytes]],
-    workdir: Path,
+    ready: Callable[[], bool], procs: list[subprocess.Popen[bytes]], workdir: Path,
     timeout: float = 60,
 ) -> None:
     """Wait for ``ready``; fail with the processes' logs if one dies or time runs out."""

@@ -253,8 +253,8 @@ def test_quiet_hours_are_the_patients_local_hours_in_sydney() -> None:
 
 def test_a_window_that_opens_only_after_the_deadline_skips_the_reminder() -> None:
     # 22:00 the evening before would move to 08:00, after the 07:00 deadline (procedure - 2 h)
-    s = schedule(rule('{ days = -1, at = "22:00" }',
-                      late='{ policy = "send", until = { anchor = "procedure_start", hours = -2 } }'))
+    late = '{ policy = "send", until = { anchor = "procedure_start", hours = -2 } }'
+    s = schedule(rule('{ days = -1, at = "22:00" }', late=late))
     r = only(plan(appointment(BERLIN, "2027-06-10T09:00:00+02:00"), s, LONG_BEFORE))
     assert r.state is ReminderState.SKIPPED
     assert local(r.deadline, BERLIN) == "2027-06-10 07:00 CEST"
@@ -299,7 +299,7 @@ def test_late_send_booked_in_quiet_hours_is_due_when_the_window_next_opens() -> 
     assert local(r.due_at, BERLIN) == "2027-06-10 08:00 CEST"
 
 
-def test_late_send_with_outside_earlier_booked_after_the_window_waits_for_the_next_opening() -> None:
+def test_late_send_with_outside_earlier_booked_after_the_window_waits_for_next_opening() -> None:
     # "earlier" moves a *planned* moment back; it cannot move a send into the past.
     r = only(plan(appointment(), late("send", "earlier"), berlin("2027-06-09 21:00")))
     assert r.state is ReminderState.SCHEDULED
@@ -347,16 +347,24 @@ def test_late_flag_marks_the_reminder_flagged_for_staff() -> None:
 
 
 def test_late_send_without_until_gives_up_twelve_hours_after_the_due_time() -> None:
-    s = schedule(rule('{ days = -1, at = "08:00" }'))
-    assert only(plan(appointment(), s, berlin("2027-06-09 19:59"))).state is (
-        ReminderState.SCHEDULED)
-    assert only(plan(appointment(), s, berlin("2027-06-10 08:00"))).state is (
+    # due 2027-06-09 08:00 CEST with no `until`: the deadline is 20:00 CEST the same day
+    s = schedule(rule('{ days = -1, at = "08:00" }', window=ALL_DAY))
+    at_deadline = only(plan(appointment(), s, berlin("2027-06-09 20:00")))
+    assert at_deadline.deadline == utc("2027-06-09 18:00")
+    assert at_deadline.state is ReminderState.SCHEDULED
+    assert only(plan(appointment(), s, berlin("2027-06-09 20:01"))).state is (
         ReminderState.SKIPPED)
+
+
+def test_a_reminder_due_exactly_at_booking_time_is_on_time_not_late() -> None:
+    r = only(plan(appointment(), late("skip"), berlin("2027-06-09 10:00")))
+    assert (r.state, r.reason) == (ReminderState.SCHEDULED, "")
+    assert r.due_at == utc("2027-06-09 08:00")
 
 
 def test_plan_refuses_a_naive_now() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
-        plan(appointment(), late("send"), datetime(2027, 6, 9, 15, 0))  # noqa: DTZ001
+        plan(appointment(), late("send"), datetime(2027, 6, 9, 15, 0))
 
 
 # --- medicines ------------------------------------------------------------------------------

@@ -34,7 +34,12 @@ _RULE_FIELDS = {
     "key", "message", "anchor", "offset", "channels", "window", "late", "when", "per",
     "sms_segments", "safety",
 }
-_OFFSET_FIELDS = {"minutes", "hours", "days", "at", "anchor"}
+_OFFSET_FIELDS = frozenset({"minutes", "hours", "days", "at"})
+_UNTIL_FIELDS = _OFFSET_FIELDS | {"anchor"}
+_TOP_FIELDS = {"procedure", "name", "window", "rules"}
+_LATE_FIELDS = {"policy", "until"}
+_WINDOW_FIELDS = {"start", "end", "outside"}
+_RULE_HEADER = re.compile(r"^\s*\[\[\s*rules\s*\]\]\s*(#.*)?$")
 
 
 class ScheduleError(ValueError):
@@ -58,6 +63,8 @@ def load(path: Path | str, known_messages: frozenset[str] | None = None) -> Sche
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ScheduleError(str(path), f"cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ScheduleError(str(path), f"not UTF-8 text (byte {exc.start})") from None
     return loads(text, str(path), known_messages)
 
 
@@ -81,7 +88,7 @@ class _Parser:
         self.lines = text.splitlines()
         self.source = source
         self.known = known
-        self.rule_starts = [i + 1 for i, ln in enumerate(self.lines) if ln.strip() == "[[rules]]"]
+        self.rule_starts = [i + 1 for i, ln in enumerate(self.lines) if _RULE_HEADER.match(ln)]
 
     def fail(self, message: str, index: int | None = None, rule: str | None = None,
              field: str | None = None) -> ScheduleError:
@@ -112,8 +119,10 @@ class _Parser:
         return None
 
     def schedule(self, doc: dict[str, Any]) -> Schedule:
+        for extra in sorted(set(doc) - _TOP_FIELDS):
+            raise self.fail(f"unknown field; expected one of {sorted(_TOP_FIELDS)}", field=extra)
         procedure = doc.get("procedure")
-        if not isinstance(procedure, str) or not _KEY.match(procedure):
+        if not isinstance(procedure, str) or not _KEY.fullmatch(procedure):
             raise self.fail("must be a procedure type like 'epidural_steroid_injection'",
                             field="procedure")
         name = doc.get("name", procedure)
@@ -125,6 +134,8 @@ class _Parser:
             raise self.fail("the file needs at least one [[rules]] table", field="rules")
         rules: list[Rule] = []
         for i, raw in enumerate(rules_raw):
+            if not isinstance(raw, dict):
+                raise self.fail("each rule must be a table ([[rules]])", i, f"#{i + 1}")
             rule = self.rule(raw, i, default_window)
             if any(r.key == rule.key for r in rules):
                 raise self.fail("the same key is used by an earlier rule", i, rule.key, "key")
@@ -134,12 +145,12 @@ class _Parser:
     def rule(self, raw: dict[str, Any], i: int, default_window: Window) -> Rule:
         key = raw.get("key")
         label = key if isinstance(key, str) else f"#{i + 1}"
-        if not isinstance(key, str) or not _KEY.match(key):
+        if not isinstance(key, str) or not _KEY.fullmatch(key):
             raise self.fail("must be lower_snake_case, at most 40 characters", i, label, "key")
         for extra in sorted(set(raw) - _RULE_FIELDS):
             raise self.fail(f"unknown field; expected one of {sorted(_RULE_FIELDS)}", i, key, extra)
         message = raw.get("message")
-        if message not in self.known:
+        if not isinstance(message, str) or message not in self.known:
             raise self.fail(f"unknown message {message!r}; known: {sorted(self.known)}", i, key,
                             "message")
         anchor = self.enum(Anchor, raw.get("anchor"), i, key, "anchor")
@@ -156,6 +167,9 @@ class _Parser:
         if not isinstance(late_raw, dict):
             raise self.fail("must be a table like { policy = \"send\", until = {...} }", i, key,
                             "late")
+        for extra in sorted(set(late_raw) - _LATE_FIELDS):
+            raise self.fail(f"unknown field; expected {sorted(_LATE_FIELDS)}", i, key,
+                            f"late.{extra}")
         late = self.enum(LatePolicy, late_raw.get("policy"), i, key, "late.policy")
         until = None
         if "until" in late_raw:
@@ -167,7 +181,7 @@ class _Parser:
             if u_anchor.is_date and per is not Per.MEDICATION:
                 raise self.fail("a medication anchor needs per = \"medication\"", i, key,
                                 "late.until.anchor")
-            until = Moment(u_anchor, self.offset(u, i, key, "late.until", u_anchor))
+            until = Moment(u_anchor, self.offset(u, i, key, "late.until", u_anchor, _UNTIL_FIELDS))
         segments = raw.get("sms_segments", 3)
         if isinstance(segments, bool) or not isinstance(segments, int) or not 1 <= segments <= 10:
             raise self.fail("must be a whole number from 1 to 10", i, key, "sms_segments")
@@ -197,13 +211,14 @@ class _Parser:
             allowed = ", ".join(repr(str(m)) for m in kind)
             raise self.fail(f"{value!r} is not one of {allowed}", i, key, field) from None
 
-    def offset(self, raw: Any, i: int, key: str, field: str, anchor: Anchor) -> Offset:
+    def offset(self, raw: Any, i: int, key: str, field: str, anchor: Anchor,
+               allowed: frozenset[str] = _OFFSET_FIELDS) -> Offset:
         if raw is None:
             raw = {}
         if not isinstance(raw, dict):
             raise self.fail("must be a table like { hours = -2 } or { days = -1, at = \"18:00\" }",
                             i, key, field)
-        for extra in sorted(set(raw) - _OFFSET_FIELDS):
+        for extra in sorted(set(raw) - allowed):
             raise self.fail("unknown field; use minutes/hours or days + at", i, key,
                             f"{field}.{extra}")
         for name in ("minutes", "hours", "days"):
@@ -240,6 +255,9 @@ class _Parser:
         if not isinstance(raw, dict):
             raise self.fail("must be a table like { start = \"08:00\", end = \"20:00\" }", i, key,
                             "window")
+        for extra in sorted(set(raw) - _WINDOW_FIELDS):
+            raise self.fail(f"unknown field; expected {sorted(_WINDOW_FIELDS)}", i, key,
+                            f"window.{extra}")
         start = self.time(raw.get("start", default.start.strftime("%H:%M")), i, key, "window.start")
         end = self.time(raw.get("end", default.end.strftime("%H:%M")), i, key, "window.end")
         if not start < end:
