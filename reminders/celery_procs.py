@@ -17,8 +17,18 @@ def start_worker(
     env: dict[str, str], workdir: Path, *, concurrency: int = 2, name: str = "worker"
 ) -> subprocess.Popen[bytes]:
     queue = env.get("REMINDERS_QUEUE", "reminders")
-    args = [*CELERY, "worker", f"--concurrency={concurrency}", "--loglevel=WARNING", "-Q", queue,
-            "--without-gossip", "--without-mingle", "--hostname", f"{name}-{os.getpid()}@%h"]
+    args = [
+        *CELERY,
+        "worker",
+        f"--concurrency={concurrency}",
+        "--loglevel=WARNING",
+        "-Q",
+        queue,
+        "--without-gossip",
+        "--without-mingle",
+        "--hostname",
+        f"{name}-{os.getpid()}@%h",
+    ]
     return _spawn(args, env, workdir / f"{name}.log")
 
 
@@ -35,7 +45,9 @@ def _spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[
 
 
 def wait_until(
-    ready: Callable[[], bool], procs: list[subprocess.Popen[bytes]], workdir: Path,
+    ready: Callable[[], bool],
+    procs: list[subprocess.Popen[bytes]],
+    workdir: Path,
     timeout: float = 60,
 ) -> None:
     """Wait for ``ready``; fail with the processes' logs if one dies or time runs out."""

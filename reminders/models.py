@@ -82,7 +82,8 @@ class Procedure:
 
     @property
     def end(self) -> datetime:
-        return self.start + timedelta(minutes=self.duration_minutes)
+        # In UTC, so "+45 minutes" is elapsed time even when the end crosses a DST change.
+        return self.start.astimezone(UTC) + timedelta(minutes=self.duration_minutes)
 
 
 @dataclass(frozen=True)

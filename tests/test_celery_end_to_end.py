@@ -44,21 +44,35 @@ def running(redis_url: str) -> Iterator[Running]:
     prefix = f"e2e-{uuid.uuid4().hex[:8]}"
     queue = f"{prefix}-queue"
     clock = WarpClock(datetime.now(UTC), time.time(), SPEED)
-    env = {**os.environ, "REDIS_URL": redis_url, "CELERY_BROKER_URL": redis_url,
-           "REMINDERS_KEY_PREFIX": prefix, "REMINDERS_QUEUE": queue,
-           "REMINDERS_CLOCK": clock.spec(), "REMINDERS_DISPATCH_INTERVAL": "0.1",
-           "REMINDERS_CHANNELS": "outbox", "REMINDERS_OUTBOX_ECHO": "0"}
+    env = {
+        **os.environ,
+        "REDIS_URL": redis_url,
+        "CELERY_BROKER_URL": redis_url,
+        "REMINDERS_KEY_PREFIX": prefix,
+        "REMINDERS_QUEUE": queue,
+        "REMINDERS_CLOCK": clock.spec(),
+        "REMINDERS_DISPATCH_INTERVAL": "0.1",
+        "REMINDERS_CHANNELS": "outbox",
+        "REMINDERS_OUTBOX_ECHO": "0",
+    }
     client = redis.Redis.from_url(redis_url)
     store = Store(client, prefix)
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        procs = [celery_procs.start_worker(env, workdir),
-                 celery_procs.start_beat(env, workdir, name="beat-1"),
-                 celery_procs.start_beat(env, workdir, name="beat-2")]
+        procs = [
+            celery_procs.start_worker(env, workdir),
+            celery_procs.start_beat(env, workdir, name="beat-1"),
+            celery_procs.start_beat(env, workdir, name="beat-2"),
+        ]
         try:
             celery_procs.wait_until(lambda: store.last_dispatch_run() is not None, procs, workdir)
-            yield Running(store, clock, OutboxChannel("sms", client, prefix, clock, echo=None),
-                          Celery(broker=redis_url), queue)
+            yield Running(
+                store,
+                clock,
+                OutboxChannel("sms", client, prefix, clock, echo=None),
+                Celery(broker=redis_url),
+                queue,
+            )
         finally:
             celery_procs.stop(procs)
             keys = [*client.scan_iter(f"{prefix}:*"), queue.encode()]
@@ -86,9 +100,15 @@ def test_a_booked_appointment_is_delivered_in_order_on_time_and_once(
     start = (now + timedelta(days=2)).replace(hour=9, minute=0, second=0, microsecond=0)
     aid = f"E2E-{uuid.uuid4().hex[:6]}"
     appt = make_appointment(
-        external_id=aid, procedure__start=start.isoformat(),
-        medications=[{"name": "Apixaban", "pause_from": (start - timedelta(days=1)).date()
-                      .isoformat(), "resume_on": (start + timedelta(days=1)).date().isoformat()}],
+        external_id=aid,
+        procedure__start=start.isoformat(),
+        medications=[
+            {
+                "name": "Apixaban",
+                "pause_from": (start - timedelta(days=1)).date().isoformat(),
+                "resume_on": (start + timedelta(days=1)).date().isoformat(),
+            }
+        ],
     )
     planned = book(running.store, appt, epidural, now).planned
     timeline = max(p.deadline for p in planned) - now
@@ -116,12 +136,22 @@ def test_a_delivery_task_delivered_twice_by_the_broker_sends_once(
     for _ in range(5):
         now = running.clock.now()
         aid = f"DUP-{uuid.uuid4().hex[:6]}"
-        book(running.store, make_appointment(
-            external_id=aid, procedure__start=(now + timedelta(days=10)).isoformat(),
-            medications=[]), epidural, now)
+        book(
+            running.store,
+            make_appointment(
+                external_id=aid,
+                procedure__start=(now + timedelta(days=10)).isoformat(),
+                medications=[],
+            ),
+            epidural,
+            now,
+        )
         # Claim before beat does (it ticks every 0.1 s); retry with a new appointment if it won.
-        mine = [(r, t) for r, t in running.store.claim_due(now + timedelta(seconds=1), 50, 3600)
-                if r.startswith(aid + ":")]
+        mine = [
+            (r, t)
+            for r, t in running.store.claim_due(now + timedelta(seconds=1), 50, 3600)
+            if r.startswith(aid + ":")
+        ]
         if mine:
             break
     else:
@@ -138,9 +168,14 @@ def test_a_delivery_task_delivered_twice_by_the_broker_sends_once(
 def test_nothing_is_sent_after_cancellation(running: Running, epidural: Schedule) -> None:
     now = running.clock.now()
     aid = f"CAN-{uuid.uuid4().hex[:6]}"
-    book(running.store, make_appointment(
-        external_id=aid, procedure__start=(now + timedelta(days=1)).isoformat(), medications=[]),
-        epidural, now)
+    book(
+        running.store,
+        make_appointment(
+            external_id=aid, procedure__start=(now + timedelta(days=1)).isoformat(), medications=[]
+        ),
+        epidural,
+        now,
+    )
     cancel(running.store, aid, running.clock.now(), "test")
     wait_for(lambda: settled(running.store, aid), 10)
     time.sleep(2.5 * 24 * 3600 / SPEED)  # let the whole original timeline pass

@@ -54,21 +54,35 @@ def schedule(*rules: str, window: str | None = None) -> Schedule:
 
 
 def rule(
-    offset: str, *, anchor: str = "procedure_start", key: str = "r", message: str = "day_before",
-    channels: str = '["sms"]', **fields: str,
+    offset: str,
+    *,
+    anchor: str = "procedure_start",
+    key: str = "r",
+    message: str = "day_before",
+    channels: str = '["sms"]',
+    **fields: str,
 ) -> str:
-    body = (f'key = "{key}"\nmessage = "{message}"\nanchor = "{anchor}"\n'
-            f"offset = {offset}\nchannels = {channels}\n")
+    body = (
+        f'key = "{key}"\nmessage = "{message}"\nanchor = "{anchor}"\n'
+        f"offset = {offset}\nchannels = {channels}\n"
+    )
     return body + "".join(f"{name} = {value}\n" for name, value in fields.items())
 
 
 def appointment(
-    timezone: str = BERLIN, start: str = "2027-06-10T14:00:00+02:00", duration: int = 45,
-    medications: list[dict[str, Any]] | None = None, **overrides: Any,
+    timezone: str = BERLIN,
+    start: str = "2027-06-10T14:00:00+02:00",
+    duration: int = 45,
+    medications: list[dict[str, Any]] | None = None,
+    **overrides: Any,
 ) -> Appointment:
     return make_appointment(
-        patient__timezone=timezone, procedure__start=start, procedure__duration_minutes=duration,
-        medications=medications or [], booked_at=BOOKED_AT.isoformat(), **overrides,
+        patient__timezone=timezone,
+        procedure__start=start,
+        procedure__duration_minutes=duration,
+        medications=medications or [],
+        booked_at=BOOKED_AT.isoformat(),
+        **overrides,
     )
 
 
@@ -114,7 +128,10 @@ DAY_BEFORE_AT_18 = rule('{ days = -1, at = "18:00" }')
     ],
 )
 def test_day_before_reminder_stays_at_18_local_on_both_sides_of_a_dst_change(
-    timezone: str, start: str, due_utc: str, due_local: str,
+    timezone: str,
+    start: str,
+    due_utc: str,
+    due_local: str,
 ) -> None:
     r = only(plan(appointment(timezone, start), schedule(DAY_BEFORE_AT_18), LONG_BEFORE))
     assert r.due_at == utc(due_utc)
@@ -123,8 +140,9 @@ def test_day_before_reminder_stays_at_18_local_on_both_sides_of_a_dst_change(
 
 # --- elapsed rules across daylight-saving changes -------------------------------------------
 
-TWENTY_FOUR_HOURS_AFTER = rule("{ hours = 24 }", anchor="procedure_end", message="next_day",
-                               window=ALL_DAY)
+TWENTY_FOUR_HOURS_AFTER = rule(
+    "{ hours = 24 }", anchor="procedure_end", message="next_day", window=ALL_DAY
+)
 
 
 @pytest.mark.parametrize(
@@ -139,7 +157,10 @@ TWENTY_FOUR_HOURS_AFTER = rule("{ hours = 24 }", anchor="procedure_end", message
     ],
 )
 def test_twenty_four_hours_after_is_true_elapsed_time_across_a_dst_change(
-    timezone: str, start: str, due_utc: str, due_local: str,
+    timezone: str,
+    start: str,
+    due_utc: str,
+    due_local: str,
 ) -> None:
     a = appointment(timezone, start, duration=30)
     r = only(plan(a, schedule(TWENTY_FOUR_HOURS_AFTER), LONG_BEFORE))
@@ -151,8 +172,9 @@ def test_twenty_four_hours_after_is_true_elapsed_time_across_a_dst_change(
 def test_minutes_after_an_end_that_straddles_spring_forward_are_real_minutes() -> None:
     # 01:30 CET + 45 min ends at 03:15 CEST (01:15 UTC); 15 minutes later is 03:30 CEST.
     a = appointment(BERLIN, "2027-03-28T01:30:00+01:00", duration=45)
-    after = rule("{ minutes = 15 }", anchor="procedure_end", message="after_procedure",
-                 window=ALL_DAY)
+    after = rule(
+        "{ minutes = 15 }", anchor="procedure_end", message="after_procedure", window=ALL_DAY
+    )
     r = only(plan(a, schedule(after), LONG_BEFORE))
     assert r.due_at == utc("2027-03-28 01:30")
     assert local(r.due_at, BERLIN) == "2027-03-28 03:30 CEST"
@@ -161,8 +183,9 @@ def test_minutes_after_an_end_that_straddles_spring_forward_are_real_minutes() -
 def test_minutes_after_an_end_inside_the_repeated_fall_back_hour_are_real_minutes() -> None:
     # 02:30 CEST (00:30 UTC) + 45 min is 02:15 CET (01:15 UTC); 15 minutes later is 02:30 CET.
     a = appointment(BERLIN, "2027-10-31T02:30:00+02:00", duration=45)
-    after = rule("{ minutes = 15 }", anchor="procedure_end", message="after_procedure",
-                 window=ALL_DAY)
+    after = rule(
+        "{ minutes = 15 }", anchor="procedure_end", message="after_procedure", window=ALL_DAY
+    )
     r = only(plan(a, schedule(after), LONG_BEFORE))
     assert r.due_at == utc("2027-10-31 01:30")
     assert local(r.due_at, BERLIN) == "2027-10-31 02:30 CET"
@@ -170,18 +193,29 @@ def test_minutes_after_an_end_inside_the_repeated_fall_back_hour_are_real_minute
 
 # --- offsets crossing midnight --------------------------------------------------------------
 
+
 def test_day_before_a_0030_procedure_is_the_previous_local_day_not_the_previous_utc_day() -> None:
     # 00:30 in Berlin is 22:30 UTC the evening before: the UTC date would give 06-08.
-    r = only(plan(appointment(BERLIN, "2027-06-10T00:30:00+02:00"), schedule(DAY_BEFORE_AT_18),
-                  LONG_BEFORE))
+    r = only(
+        plan(
+            appointment(BERLIN, "2027-06-10T00:30:00+02:00"),
+            schedule(DAY_BEFORE_AT_18),
+            LONG_BEFORE,
+        )
+    )
     assert local(r.due_at, BERLIN) == "2027-06-09 18:00 CEST"
     assert r.due_at == utc("2027-06-09 16:00")
 
 
 def test_day_before_a_late_evening_procedure_west_of_utc_uses_the_local_date() -> None:
     # 23:30 in New York is already 03:30 UTC the next day: the UTC date would give 06-10.
-    r = only(plan(appointment(NEW_YORK, "2027-06-10T23:30:00-04:00"), schedule(DAY_BEFORE_AT_18),
-                  LONG_BEFORE))
+    r = only(
+        plan(
+            appointment(NEW_YORK, "2027-06-10T23:30:00-04:00"),
+            schedule(DAY_BEFORE_AT_18),
+            LONG_BEFORE,
+        )
+    )
     assert local(r.due_at, NEW_YORK) == "2027-06-09 18:00 EDT"
     assert r.due_at == utc("2027-06-09 22:00")
 
@@ -204,9 +238,14 @@ def test_negative_elapsed_offset_crosses_midnight_into_the_previous_local_day() 
 
 # --- quiet hours ----------------------------------------------------------------------------
 
+
 def quiet(at: str, outside: str) -> Schedule:
-    return schedule(rule(f'{{ days = -1, at = "{at}" }}',
-                         window=f'{{ start = "08:00", end = "20:00", outside = "{outside}" }}'))
+    return schedule(
+        rule(
+            f'{{ days = -1, at = "{at}" }}',
+            window=f'{{ start = "08:00", end = "20:00", outside = "{outside}" }}',
+        )
+    )
 
 
 def test_a_2200_reminder_with_outside_later_moves_to_0800_the_next_local_day() -> None:
@@ -237,16 +276,19 @@ def test_a_reminder_exactly_at_the_window_end_is_not_moved() -> None:
 
 
 def test_the_file_wide_window_applies_to_rules_without_their_own() -> None:
-    s = schedule(rule('{ days = -1, at = "21:00" }'),
-                 window='{ start = "09:00", end = "17:00", outside = "earlier" }')
+    s = schedule(
+        rule('{ days = -1, at = "21:00" }'),
+        window='{ start = "09:00", end = "17:00", outside = "earlier" }',
+    )
     r = only(plan(appointment(), s, LONG_BEFORE))
     assert local(r.due_at, BERLIN) == "2027-06-09 17:00 CEST"
 
 
 def test_quiet_hours_are_the_patients_local_hours_in_sydney() -> None:
     # 22:00 AEST is 12:00 UTC, inside 08-20 if the window were read in UTC
-    r = only(plan(appointment(SYDNEY, "2027-06-10T14:00:00+10:00"), quiet("22:00", "later"),
-                  LONG_BEFORE))
+    r = only(
+        plan(appointment(SYDNEY, "2027-06-10T14:00:00+10:00"), quiet("22:00", "later"), LONG_BEFORE)
+    )
     assert local(r.due_at, SYDNEY) == "2027-06-10 08:00 AEST"
     assert r.due_at == utc("2027-06-09 22:00")
 
@@ -264,12 +306,15 @@ def test_a_window_that_opens_only_after_the_deadline_skips_the_reminder() -> Non
 # Procedure 2027-06-10 14:00 CEST; the reminder's moment is 2027-06-09 10:00 CEST; the
 # deadline (`until`) is two hours before the procedure, 2027-06-10 12:00 CEST.
 
+
 def late(policy: str, outside: str = "later") -> Schedule:
-    return schedule(rule(
-        '{ days = -1, at = "10:00" }',
-        late=f'{{ policy = "{policy}", until = {{ anchor = "procedure_start", hours = -2 }} }}',
-        window=f'{{ start = "08:00", end = "20:00", outside = "{outside}" }}',
-    ))
+    return schedule(
+        rule(
+            '{ days = -1, at = "10:00" }',
+            late=f'{{ policy = "{policy}", until = {{ anchor = "procedure_start", hours = -2 }} }}',
+            window=f'{{ start = "08:00", end = "20:00", outside = "{outside}" }}',
+        )
+    )
 
 
 def berlin(text: str) -> datetime:
@@ -280,8 +325,11 @@ def test_a_reminder_still_ahead_at_booking_is_scheduled_at_its_moment_whatever_t
     now = berlin("2027-06-09 09:00")
     for policy in ("send", "skip", "flag"):
         r = only(plan(appointment(), late(policy), now))
-        assert (r.state, r.due_at, r.reason) == (ReminderState.SCHEDULED,
-                                                 utc("2027-06-09 08:00"), "")
+        assert (r.state, r.due_at, r.reason) == (
+            ReminderState.SCHEDULED,
+            utc("2027-06-09 08:00"),
+            "",
+        )
 
 
 def test_late_send_inside_the_window_is_due_at_booking_time() -> None:
@@ -352,8 +400,7 @@ def test_late_send_without_until_gives_up_twelve_hours_after_the_due_time() -> N
     at_deadline = only(plan(appointment(), s, berlin("2027-06-09 20:00")))
     assert at_deadline.deadline == utc("2027-06-09 18:00")
     assert at_deadline.state is ReminderState.SCHEDULED
-    assert only(plan(appointment(), s, berlin("2027-06-09 20:01"))).state is (
-        ReminderState.SKIPPED)
+    assert only(plan(appointment(), s, berlin("2027-06-09 20:01"))).state is (ReminderState.SKIPPED)
 
 
 def test_a_reminder_due_exactly_at_booking_time_is_on_time_not_late() -> None:
@@ -375,15 +422,22 @@ MEDICATION_RULES = ("medication_heads_up", "medication_pause", "medication_resum
 def test_two_medicines_get_their_own_heads_up_pause_and_resume_reminders_per_channel() -> None:
     reminders = plan(appointment(medications=TWO_MEDICINES), default_schedule(), LONG_BEFORE)
     slots = {r.slot for r in reminders if r.rule in MEDICATION_RULES}
-    assert slots == {(rule, medicine, channel) for rule in MEDICATION_RULES
-                     for medicine in (0, 1) for channel in ("sms", "email")}
+    assert slots == {
+        (rule, medicine, channel)
+        for rule in MEDICATION_RULES
+        for medicine in (0, 1)
+        for channel in ("sms", "email")
+    }
     assert len([r for r in reminders if r.rule in MEDICATION_RULES]) == 12
 
 
 def test_each_medicine_is_reminded_on_its_own_pause_and_resume_days() -> None:
     reminders = plan(appointment(medications=TWO_MEDICINES), default_schedule(), LONG_BEFORE)
-    when = {(r.rule, r.medicine): local(r.due_at, BERLIN) for r in reminders
-            if r.channel == "sms" and r.rule in MEDICATION_RULES}
+    when = {
+        (r.rule, r.medicine): local(r.due_at, BERLIN)
+        for r in reminders
+        if r.channel == "sms" and r.rule in MEDICATION_RULES
+    }
     assert when == {
         ("medication_heads_up", 0): "2027-06-06 09:00 CEST",
         ("medication_pause", 0): "2027-06-07 08:00 CEST",
@@ -422,6 +476,7 @@ def test_a_has_medications_rule_is_planned_once_when_there_are_medicines() -> No
 
 # --- channels -------------------------------------------------------------------------------
 
+
 def test_a_patient_without_email_gets_no_email_reminders() -> None:
     a = appointment(medications=TWO_MEDICINES, patient__email=None)
     reminders = plan(a, default_schedule(), LONG_BEFORE)
@@ -443,10 +498,12 @@ def test_an_email_only_rule_is_not_planned_for_a_patient_without_email() -> None
 
 # --- reminder ids ---------------------------------------------------------------------------
 
+
 def test_reminder_id_names_appointment_version_rule_medicine_and_channel() -> None:
     assert reminder_id("APT-1001", 3, "day_before", None, "sms") == "APT-1001:3:day_before:-:sms"
     assert reminder_id("APT-1001", 1, "medication_pause", 1, "email") == (
-        "APT-1001:1:medication_pause:1:email")
+        "APT-1001:1:medication_pause:1:email"
+    )
 
 
 def test_planned_reminder_ids_are_the_same_whenever_the_plan_is_made() -> None:
@@ -469,8 +526,13 @@ def test_a_new_version_changes_the_ids_but_not_the_slots() -> None:
 
 def test_every_planned_id_parses_back_to_its_parts() -> None:
     for r in plan(appointment(medications=TWO_MEDICINES), default_schedule(), LONG_BEFORE):
-        assert parse_reminder_id(r.id) == (r.appointment_id, r.version, r.rule, r.medicine,
-                                           r.channel)
+        assert parse_reminder_id(r.id) == (
+            r.appointment_id,
+            r.version,
+            r.rule,
+            r.medicine,
+            r.channel,
+        )
 
 
 @given(
@@ -481,7 +543,11 @@ def test_every_planned_id_parses_back_to_its_parts() -> None:
     channel=st.sampled_from(["sms", "email"]),
 )
 def test_any_valid_reminder_id_parses_back_to_its_parts(
-    appointment_id: str, version: int, rule_key: str, medicine: int | None, channel: str,
+    appointment_id: str,
+    version: int,
+    rule_key: str,
+    medicine: int | None,
+    channel: str,
 ) -> None:
     rid = reminder_id(appointment_id, version, rule_key, medicine, channel)
     assert parse_reminder_id(rid) == (appointment_id, version, rule_key, medicine, channel)
@@ -489,22 +555,31 @@ def test_any_valid_reminder_id_parses_back_to_its_parts(
 
 # --- the shipped schedule -------------------------------------------------------------------
 
+
 def test_the_default_schedule_for_the_sample_appointment_runs_in_this_order() -> None:
     # sample: Berlin, procedure 2027-03-28 09:00 CEST (the spring-forward day), 45 min,
     # Apixaban paused from 03-25 and resumed 03-29; booked 2027-03-15 10:00 UTC
-    reminders = plan(make_appointment(booked_at=BOOKED_AT.isoformat()), default_schedule(),
-                     BOOKED_AT)
+    reminders = plan(
+        make_appointment(booked_at=BOOKED_AT.isoformat()), default_schedule(), BOOKED_AT
+    )
     keys = list(dict.fromkeys(r.rule for r in reminders))
     assert keys == [
-        "booking_confirmation", "medication_heads_up", "medication_pause", "escort",
-        "day_before", "after_procedure", "medication_resume", "next_day",
+        "booking_confirmation",
+        "medication_heads_up",
+        "medication_pause",
+        "escort",
+        "day_before",
+        "after_procedure",
+        "medication_resume",
+        "next_day",
     ]
     assert [r.channel for r in reminders] == ["email", "sms"] * 8
 
 
 def test_the_default_schedule_for_the_sample_appointment_is_due_at_these_local_times() -> None:
-    reminders = plan(make_appointment(booked_at=BOOKED_AT.isoformat()), default_schedule(),
-                     BOOKED_AT)
+    reminders = plan(
+        make_appointment(booked_at=BOOKED_AT.isoformat()), default_schedule(), BOOKED_AT
+    )
     due = {r.rule: local(r.due_at, BERLIN) for r in reminders if r.channel == "sms"}
     assert due == {
         "booking_confirmation": "2027-03-15 11:00 CET",

@@ -17,9 +17,13 @@ from reminders.models import Medication
 
 LOCALES = Path(__file__).resolve().parent.parent / "locales"
 FACTS = Facts(
-    patient_name="Maria Rossi", clinic_name="Riverside Radiology", clinic_phone="+49 30 1234567",
-    place="Riverside Radiology, CT suite", address="Hauptstraße 1, 10115 Berlin",
-    start=datetime(2027, 3, 27, 23, 30, tzinfo=UTC), end=datetime(2027, 3, 28, 0, 15, tzinfo=UTC),
+    patient_name="Maria Rossi",
+    clinic_name="Riverside Radiology",
+    clinic_phone="+49 30 1234567",
+    place="Riverside Radiology, CT suite",
+    address="Hauptstraße 1, 10115 Berlin",
+    start=datetime(2027, 3, 27, 23, 30, tzinfo=UTC),
+    end=datetime(2027, 3, 28, 0, 15, tzinfo=UTC),
     medicine=Medication("Apixaban 5 mg", date(2027, 3, 25), date(2027, 3, 29), "Half dose Monday"),
 )
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -50,8 +54,10 @@ def test_the_medication_message_relays_the_doctors_note_verbatim() -> None:
 
 
 def write_catalog(root: Path, locale: str, entries: dict[tuple[str, str], str]) -> None:
-    body = [f'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n'
-            f'"Language: {locale}\\n"\n']
+    body = [
+        f'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n'
+        f'"Language: {locale}\\n"\n'
+    ]
     for (ctx, msgid), msgstr in entries.items():
         body.append(f'msgctxt "{ctx}"\nmsgid "{msgid}"\nmsgstr "{msgstr}"\n')
     path = root / locale / "LC_MESSAGES" / "messages.po"
@@ -59,16 +65,22 @@ def write_catalog(root: Path, locale: str, entries: dict[tuple[str, str], str]) 
     path.write_text("\n".join(body), encoding="utf-8")
 
 
-RESUME_SMS = ("medication_resume.sms",
-              "{clinic}: your doctor said you may restart {medicine} from today. Questions: {phone}")
+RESUME_SMS = (
+    "medication_resume.sms",
+    "{clinic}: your doctor said you may restart {medicine} from today. Questions: {phone}",
+)
 
 
 def test_a_partial_catalog_falls_back_for_the_whole_message(tmp_path: Path) -> None:
     loc.clear_cache()
-    write_catalog(tmp_path, "de", {
-        RESUME_SMS: "{clinic}: Sie dürfen {medicine} ab heute wieder nehmen. Fragen: {phone}",
-        ("medication.sms", "Doctor's note: {note}"): "Notiz Ihres Arztes: {note}",
-    })
+    write_catalog(
+        tmp_path,
+        "de",
+        {
+            RESUME_SMS: "{clinic}: Sie dürfen {medicine} ab heute wieder nehmen. Fragen: {phone}",
+            ("medication.sms", "Doctor's note: {note}"): "Notiz Ihres Arztes: {note}",
+        },
+    )
     sms = render("medication_resume", "sms", "de-DE", FACTS, BERLIN, tmp_path)
     assert sms.locale == "de" and "wieder nehmen" in sms.text
     email = render("medication_resume", "email", "de-DE", FACTS, BERLIN, tmp_path)

@@ -80,6 +80,7 @@ def test_the_error_message_names_file_line_rule_and_field() -> None:
 
 # --- the whole file -------------------------------------------------------------------------
 
+
 def test_a_toml_syntax_error_reports_its_line() -> None:
     e = refused(HEAD + '[[rules]]\nkey = "escort\nmessage = "escort"\n')
     assert where(e) == (FILE, 12, None, None)
@@ -126,6 +127,7 @@ def test_a_bad_file_wide_window_names_the_field_and_line() -> None:
 
 # --- rule keys ------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("key", ["Escort", "2nd_reminder", "day-before", "a" * 41, "escort\n", ""])
 def test_a_rule_key_that_is_not_lower_snake_case_is_refused(key: str) -> None:
     toml_key = key.replace("\n", "\\n")
@@ -146,6 +148,7 @@ def test_a_duplicate_rule_key_is_refused_at_the_second_use() -> None:
 
 
 # --- fields ---------------------------------------------------------------------------------
+
 
 def test_an_unknown_rule_field_is_refused_at_its_line() -> None:
     e = refused(second_rule(colour='"red"'))
@@ -175,10 +178,13 @@ def test_an_unknown_anchor_is_refused() -> None:
     assert where(e) == (FILE, 14, "escort", "anchor")
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("when", '"sometimes"'),
-    ("per", '"patient"'),
-])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("when", '"sometimes"'),
+        ("per", '"patient"'),
+    ],
+)
 def test_an_unknown_condition_or_per_is_refused(field: str, value: str) -> None:
     e = refused(second_rule(**{field: value}))
     assert where(e) == (FILE, 17, "escort", field)
@@ -186,24 +192,30 @@ def test_an_unknown_condition_or_per_is_refused(field: str, value: str) -> None:
 
 # --- offsets --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("offset", "field", "says"), [
-    ('{ minutes = 30, days = -1, at = "18:00" }', "offset", "not both"),
-    ('{ hours = -2, at = "18:00" }', "offset", "not both"),
-    ("{ days = -1 }", "offset", "need both days and at"),
-    ('{ at = "18:00" }', "offset", "need both days and at"),
-    ('{ days = -1, at = "25:00" }', "offset.at", "'25:00' is not a local time HH:MM"),
-    ('{ days = -1, at = "24:00" }', "offset.at", "'24:00' is not a local time HH:MM"),
-    ('{ days = -1, at = "6pm" }', "offset.at", "'6pm' is not a local time HH:MM"),
-    ('{ days = -1, at = "9:00" }', "offset.at", "'9:00' is not a local time HH:MM"),
-    ("{ hours = 1.5 }", "offset.hours", "must be a whole number"),
-    ('{ minutes = "30" }', "offset.minutes", "must be a whole number"),
-    ('{ days = true, at = "18:00" }', "offset.days", "must be a whole number"),
-    ("{ weeks = 1 }", "offset.weeks", "unknown field"),
-    ('{ anchor = "booking", hours = 1 }', "offset.anchor", "unknown field"),
-    ('"-1 day"', "offset", "must be a table"),
-])
+
+@pytest.mark.parametrize(
+    ("offset", "field", "says"),
+    [
+        ('{ minutes = 30, days = -1, at = "18:00" }', "offset", "not both"),
+        ('{ hours = -2, at = "18:00" }', "offset", "not both"),
+        ("{ days = -1 }", "offset", "need both days and at"),
+        ('{ at = "18:00" }', "offset", "need both days and at"),
+        ('{ days = -1, at = "25:00" }', "offset.at", "'25:00' is not a local time HH:MM"),
+        ('{ days = -1, at = "24:00" }', "offset.at", "'24:00' is not a local time HH:MM"),
+        ('{ days = -1, at = "6pm" }', "offset.at", "'6pm' is not a local time HH:MM"),
+        ('{ days = -1, at = "9:00" }', "offset.at", "'9:00' is not a local time HH:MM"),
+        ("{ hours = 1.5 }", "offset.hours", "must be a whole number"),
+        ('{ minutes = "30" }', "offset.minutes", "must be a whole number"),
+        ('{ days = true, at = "18:00" }', "offset.days", "must be a whole number"),
+        ("{ weeks = 1 }", "offset.weeks", "unknown field"),
+        ('{ anchor = "booking", hours = 1 }', "offset.anchor", "unknown field"),
+        ('"-1 day"', "offset", "must be a table"),
+    ],
+)
 def test_a_bad_offset_is_refused_naming_the_offset_field(
-    offset: str, field: str, says: str,
+    offset: str,
+    field: str,
+    says: str,
 ) -> None:
     e = refused(second_rule(offset=offset))
     assert where(e) == (FILE, 15, "escort", field)
@@ -217,8 +229,9 @@ def test_a_medication_anchor_without_per_medication_is_refused() -> None:
 
 
 def test_an_elapsed_offset_on_a_date_anchor_is_refused() -> None:
-    e = refused(second_rule(anchor='"medication_pause"', offset="{ hours = -12 }",
-                            per='"medication"'))
+    e = refused(
+        second_rule(anchor='"medication_pause"', offset="{ hours = -12 }", per='"medication"')
+    )
     assert where(e) == (FILE, 15, "escort", "offset")
     assert "is a date: give days and at" in str(e)
 
@@ -229,6 +242,7 @@ def test_a_date_anchor_with_no_offset_is_refused() -> None:
 
 
 # --- channels -------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("channels", ['["sms", "fax"]', "[]", '["sms", "sms"]', '"sms"'])
 def test_bad_channels_are_refused(channels: str) -> None:
@@ -244,73 +258,105 @@ def test_a_rule_without_channels_is_refused_at_the_rule() -> None:
 
 # --- windows --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("window", [
-    '{ start = "20:00", end = "08:00" }',
-    '{ start = "08:00", end = "08:00" }',
-])
+
+@pytest.mark.parametrize(
+    "window",
+    [
+        '{ start = "20:00", end = "08:00" }',
+        '{ start = "08:00", end = "08:00" }',
+    ],
+)
 def test_a_window_that_does_not_start_before_it_ends_is_refused(window: str) -> None:
     e = refused(second_rule(window=window))
     assert where(e) == (FILE, 17, "escort", "window")
     assert "start must be before end" in str(e)
 
 
-@pytest.mark.parametrize(("window", "field"), [
-    ('{ outside = "never" }', "window.outside"),
-    ('{ start = "8am" }', "window.start"),
-    ('{ end = "20:60" }', "window.end"),
-    ('{ start = "08:00", end = "20:00", outsde = "earlier" }', "window.outsde"),
-    ('"08:00-20:00"', "window"),
-])
+@pytest.mark.parametrize(
+    ("window", "field"),
+    [
+        ('{ outside = "never" }', "window.outside"),
+        ('{ start = "8am" }', "window.start"),
+        ('{ end = "20:60" }', "window.end"),
+        ('{ start = "08:00", end = "20:00", outsde = "earlier" }', "window.outsde"),
+        ('"08:00-20:00"', "window"),
+    ],
+)
 def test_a_bad_window_field_is_refused(window: str, field: str) -> None:
     e = refused(second_rule(window=window))
     assert where(e) == (FILE, 17, "escort", field)
 
 
 def test_a_rule_window_inherits_what_it_leaves_out_from_the_file_window() -> None:
-    s = loads(HEAD.replace('outside = "later"', 'outside = "earlier"')
-              + '[[rules]]\nkey = "escort"\nmessage = "escort"\nanchor = "procedure_start"\n'
-              'offset = { hours = -30 }\nchannels = ["sms"]\nwindow = { end = "21:00" }\n', FILE)
+    s = loads(
+        HEAD.replace('outside = "later"', 'outside = "earlier"')
+        + '[[rules]]\nkey = "escort"\nmessage = "escort"\nanchor = "procedure_start"\n'
+        'offset = { hours = -30 }\nchannels = ["sms"]\nwindow = { end = "21:00" }\n',
+        FILE,
+    )
     assert s.rule("escort").window == Window(time(8), time(21), Outside.EARLIER)
     assert s.rule("day_before").window == Window(time(8), time(20), Outside.EARLIER)
 
 
 # --- late policies --------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("late", "field"), [
-    ('{ policy = "retry" }', "late.policy"),
-    ("{ }", "late.policy"),
-    ('"send"', "late"),
-    ('{ policy = "send", until = "tomorrow" }', "late.until"),
-    ('{ policy = "send", until = { anchor = "surgery", hours = -2 } }', "late.until.anchor"),
-    ('{ policy = "send", until = { hours = -2 } }', "late.until.anchor"),
-    ('{ policy = "send", until = { anchor = "procedure_start", days = -1 } }', "late.until"),
-    ('{ policy = "send", until = { anchor = "procedure_start", hours = -2, at = "07:00" } }',
-     "late.until"),
-    ('{ policy = "send", until = { anchor = "procedure_start", hours = "2" } }',
-     "late.until.hours"),
-    ('{ policy = "send", until = { anchor = "procedure_start", hour = -2 } }', "late.until.hour"),
-    ('{ policy = "send", untill = { anchor = "procedure_start", hours = -2 } }', "late.untill"),
-])
+
+@pytest.mark.parametrize(
+    ("late", "field"),
+    [
+        ('{ policy = "retry" }', "late.policy"),
+        ("{ }", "late.policy"),
+        ('"send"', "late"),
+        ('{ policy = "send", until = "tomorrow" }', "late.until"),
+        ('{ policy = "send", until = { anchor = "surgery", hours = -2 } }', "late.until.anchor"),
+        ('{ policy = "send", until = { hours = -2 } }', "late.until.anchor"),
+        ('{ policy = "send", until = { anchor = "procedure_start", days = -1 } }', "late.until"),
+        (
+            '{ policy = "send", until = { anchor = "procedure_start", hours = -2, at = "07:00" } }',
+            "late.until",
+        ),
+        (
+            '{ policy = "send", until = { anchor = "procedure_start", hours = "2" } }',
+            "late.until.hours",
+        ),
+        (
+            '{ policy = "send", until = { anchor = "procedure_start", hour = -2 } }',
+            "late.until.hour",
+        ),
+        ('{ policy = "send", untill = { anchor = "procedure_start", hours = -2 } }', "late.untill"),
+    ],
+)
 def test_a_bad_late_policy_or_deadline_is_refused(late: str, field: str) -> None:
     e = refused(second_rule(late=late))
     assert where(e) == (FILE, 17, "escort", field)
 
 
 def test_a_deadline_on_a_medication_day_needs_per_medication() -> None:
-    e = refused(second_rule(
-        late='{ policy = "send", until = { anchor = "medication_pause", days = 0, at = "20:00" } }',
-    ))
+    e = refused(
+        second_rule(
+            late=(
+                '{ policy = "send", '
+                'until = { anchor = "medication_pause", days = 0, at = "20:00" } }'
+            ),
+        )
+    )
     assert where(e) == (FILE, 17, "escort", "late.until.anchor")
 
 
 def test_a_deadline_on_a_medication_day_cannot_be_elapsed_time() -> None:
-    e = refused(second_rule(
-        anchor='"medication_pause"', offset='{ days = -1, at = "09:00" }', per='"medication"',
-        late='{ policy = "send", until = { anchor = "medication_pause", hours = 12 } }'))
+    e = refused(
+        second_rule(
+            anchor='"medication_pause"',
+            offset='{ days = -1, at = "09:00" }',
+            per='"medication"',
+            late='{ policy = "send", until = { anchor = "medication_pause", hours = 12 } }',
+        )
+    )
     assert where(e) == (FILE, 18, "escort", "late.until")
 
 
 # --- sms_segments and safety ----------------------------------------------------------------
+
 
 @pytest.mark.parametrize("segments", ["0", "11", '"3"', "true", "2.5"])
 def test_sms_segments_must_be_a_whole_number_from_1_to_10(segments: str) -> None:
@@ -328,9 +374,11 @@ def test_safety_must_be_true_or_false(safety: str) -> None:
 
 # --- line numbers in other layouts ----------------------------------------------------------
 
+
 def test_a_rule_header_with_a_comment_still_gets_line_numbers() -> None:
     text = second_rule(anchor='"surgery"').replace(
-        "[[rules]]\nkey = \"escort\"", "[[rules]]  # the escort reminder\nkey = \"escort\"")
+        '[[rules]]\nkey = "escort"', '[[rules]]  # the escort reminder\nkey = "escort"'
+    )
     assert where(refused(text)) == (FILE, 14, "escort", "anchor")
 
 
@@ -342,14 +390,23 @@ def test_a_rule_window_given_as_a_sub_table_is_found_by_line() -> None:
 
 # --- load() and the shipped file -----------------------------------------------------------
 
+
 def test_the_shipped_default_schedule_loads() -> None:
     s = load(DEFAULT_FILE)
-    assert (s.procedure, s.name) == ("epidural_steroid_injection",
-                                     "CT-guided lumbar epidural steroid injection")
+    assert (s.procedure, s.name) == (
+        "epidural_steroid_injection",
+        "CT-guided lumbar epidural steroid injection",
+    )
     assert s.source == str(DEFAULT_FILE)
     assert [r.key for r in s.rules] == [
-        "booking_confirmation", "medication_heads_up", "medication_pause", "escort",
-        "day_before", "after_procedure", "next_day", "medication_resume",
+        "booking_confirmation",
+        "medication_heads_up",
+        "medication_pause",
+        "escort",
+        "day_before",
+        "after_procedure",
+        "next_day",
+        "medication_resume",
     ]
 
 
@@ -376,8 +433,9 @@ def test_load_of_a_missing_file_names_the_path() -> None:
 
 def test_load_of_a_file_that_is_not_utf8_is_refused_cleanly(tmp_path: Path) -> None:
     path = tmp_path / "latin1.toml"
-    path.write_bytes('procedure = "epidural_steroid_injection"\nname = "Rückenspritze"\n'
-                     .encode("latin-1"))
+    path.write_bytes(
+        'procedure = "epidural_steroid_injection"\nname = "Rückenspritze"\n'.encode("latin-1")
+    )
     with pytest.raises(ScheduleError) as info:
         load(path)
     assert info.value.file == str(path)
@@ -396,8 +454,11 @@ def test_load_reports_errors_under_the_files_path(tmp_path: Path) -> None:
 def test_a_file_broken_only_in_its_last_rule_is_refused_whole(tmp_path: Path) -> None:
     good = DEFAULT_FILE.read_text(encoding="utf-8")
     path = tmp_path / "broken.toml"
-    path.write_text(good + '\n[[rules]]\nkey = "late_extra"\nmessage = "escort"\n'
-                    'anchor = "procedure_start"\nchannels = ["pager"]\n', encoding="utf-8")
+    path.write_text(
+        good + '\n[[rules]]\nkey = "late_extra"\nmessage = "escort"\n'
+        'anchor = "procedure_start"\nchannels = ["pager"]\n',
+        encoding="utf-8",
+    )
     result: Schedule | None = None
     with pytest.raises(ScheduleError) as info:
         result = load(path)

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import threading
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -55,9 +54,7 @@ def test_booking_the_same_appointment_again_changes_nothing(
     assert snap is not None and snap.version == 1
 
 
-def test_only_due_reminders_are_claimed_and_only_once(
-    store: Store, epidural: Schedule
-) -> None:
+def test_only_due_reminders_are_claimed_and_only_once(store: Store, epidural: Schedule) -> None:
     book(store, make_appointment(), epidural, BOOKED_AT)
     clock = FixedClock(BOOKED_AT)
     first = claim_all(store, clock)
@@ -258,8 +255,9 @@ class Flaky:
 def test_a_temporary_failure_is_retried_later_through_the_due_index(
     store: Store, epidural: Schedule
 ) -> None:
-    book(store, make_appointment(patient__email=None, patient__channels=["sms"]), epidural,
-         BOOKED_AT)
+    book(
+        store, make_appointment(patient__email=None, patient__channels=["sms"]), epidural, BOOKED_AT
+    )
     clock = FixedClock(BOOKED_AT)
     rid, token = claim_all(store, clock)[0]
     flaky = Flaky(DeliveryError("503 from provider", permanent=False, code="503"))
@@ -294,8 +292,10 @@ def test_a_channel_the_patient_withdrew_is_skipped_at_send_time(
     doc = json.loads(client.hget(key, "doc") or b"{}")
     doc["patient"]["channels"] = ["email"]
     client.hset(key, "doc", json.dumps(doc))
-    outcomes = {rid.rsplit(":", 1)[1]: deliver(store, rid, tok, channels, clock.now, CONFIG)
-                for rid, tok in pairs}
+    outcomes = {
+        rid.rsplit(":", 1)[1]: deliver(store, rid, tok, channels, clock.now, CONFIG)
+        for rid, tok in pairs
+    }
     assert outcomes == {"sms": "skipped", "email": "sent"}
 
 

@@ -5,6 +5,14 @@ from reminders.schedule.planner import PlannedReminder, parse_reminder_id, plan,
 from reminders.schedule.rules import Rule, Schedule
 
 __all__ = [
-    "PlannedReminder", "Rule", "Schedule", "ScheduleError", "find", "load", "loads",
-    "parse_reminder_id", "plan", "reminder_id",
+    "PlannedReminder",
+    "Rule",
+    "Schedule",
+    "ScheduleError",
+    "find",
+    "load",
+    "loads",
+    "parse_reminder_id",
+    "plan",
+    "reminder_id",
 ]

@@ -31,8 +31,17 @@ _E = TypeVar("_E", bound=StrEnum)
 DEFAULTS_DIR = Path(__file__).resolve().parent / "defaults"
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _RULE_FIELDS = {
-    "key", "message", "anchor", "offset", "channels", "window", "late", "when", "per",
-    "sms_segments", "safety",
+    "key",
+    "message",
+    "anchor",
+    "offset",
+    "channels",
+    "window",
+    "late",
+    "when",
+    "per",
+    "sms_segments",
+    "safety",
 }
 _OFFSET_FIELDS = frozenset({"minutes", "hours", "days", "at"})
 _UNTIL_FIELDS = _OFFSET_FIELDS | {"anchor"}
@@ -44,7 +53,12 @@ _RULE_HEADER = re.compile(r"^\s*\[\[\s*rules\s*\]\]\s*(#.*)?$")
 
 class ScheduleError(ValueError):
     def __init__(
-        self, file: str, message: str, *, line: int | None = None, rule: str | None = None,
+        self,
+        file: str,
+        message: str,
+        *,
+        line: int | None = None,
+        rule: str | None = None,
         field: str | None = None,
     ) -> None:
         where = file + (f":{line}" if line else "")
@@ -90,10 +104,16 @@ class _Parser:
         self.known = known
         self.rule_starts = [i + 1 for i, ln in enumerate(self.lines) if _RULE_HEADER.match(ln)]
 
-    def fail(self, message: str, index: int | None = None, rule: str | None = None,
-             field: str | None = None) -> ScheduleError:
-        return ScheduleError(self.source, message, line=self._line(index, field), rule=rule,
-                             field=field)
+    def fail(
+        self,
+        message: str,
+        index: int | None = None,
+        rule: str | None = None,
+        field: str | None = None,
+    ) -> ScheduleError:
+        return ScheduleError(
+            self.source, message, line=self._line(index, field), rule=rule, field=field
+        )
 
     def _line(self, index: int | None, field: str | None) -> int | None:
         if index is None:
@@ -112,7 +132,9 @@ class _Parser:
         return start
 
     def _find(self, start: int, end: int, name: str) -> int | None:
-        pattern = re.compile(rf"^\s*(\[\s*rules\.)?{re.escape(name)}\b|[{{,]\s*{re.escape(name)}\s*=")
+        pattern = re.compile(
+            rf"^\s*(\[\s*rules\.)?{re.escape(name)}\b|[{{,]\s*{re.escape(name)}\s*="
+        )
         for i in range(start, end):
             if pattern.search(self.lines[i]):
                 return i + 1
@@ -123,8 +145,9 @@ class _Parser:
             raise self.fail(f"unknown field; expected one of {sorted(_TOP_FIELDS)}", field=extra)
         procedure = doc.get("procedure")
         if not isinstance(procedure, str) or not _KEY.fullmatch(procedure):
-            raise self.fail("must be a procedure type like 'epidural_steroid_injection'",
-                            field="procedure")
+            raise self.fail(
+                "must be a procedure type like 'epidural_steroid_injection'", field="procedure"
+            )
         name = doc.get("name", procedure)
         if not isinstance(name, str):
             raise self.fail("must be text", field="name")
@@ -151,36 +174,46 @@ class _Parser:
             raise self.fail(f"unknown field; expected one of {sorted(_RULE_FIELDS)}", i, key, extra)
         message = raw.get("message")
         if not isinstance(message, str) or message not in self.known:
-            raise self.fail(f"unknown message {message!r}; known: {sorted(self.known)}", i, key,
-                            "message")
+            raise self.fail(
+                f"unknown message {message!r}; known: {sorted(self.known)}", i, key, "message"
+            )
         anchor = self.enum(Anchor, raw.get("anchor"), i, key, "anchor")
         offset = self.offset(raw.get("offset"), i, key, "offset", anchor)
         per = self.enum(Per, raw.get("per", "appointment"), i, key, "per")
         if anchor.is_date and per is not Per.MEDICATION:
-            raise self.fail(f"anchor {anchor} needs per = \"medication\"", i, key, "per")
+            raise self.fail(f'anchor {anchor} needs per = "medication"', i, key, "per")
         channels = raw.get("channels")
-        if (not isinstance(channels, list) or not channels
-                or any(c not in CHANNELS for c in channels) or len(set(channels)) != len(channels)):
-            raise self.fail(f"must be a list of distinct channels from {list(CHANNELS)}", i, key,
-                            "channels")
+        if (
+            not isinstance(channels, list)
+            or not channels
+            or any(c not in CHANNELS for c in channels)
+            or len(set(channels)) != len(channels)
+        ):
+            raise self.fail(
+                f"must be a list of distinct channels from {list(CHANNELS)}", i, key, "channels"
+            )
         late_raw = raw.get("late", {"policy": "send"})
         if not isinstance(late_raw, dict):
-            raise self.fail("must be a table like { policy = \"send\", until = {...} }", i, key,
-                            "late")
+            raise self.fail(
+                'must be a table like { policy = "send", until = {...} }', i, key, "late"
+            )
         for extra in sorted(set(late_raw) - _LATE_FIELDS):
-            raise self.fail(f"unknown field; expected {sorted(_LATE_FIELDS)}", i, key,
-                            f"late.{extra}")
+            raise self.fail(
+                f"unknown field; expected {sorted(_LATE_FIELDS)}", i, key, f"late.{extra}"
+            )
         late = self.enum(LatePolicy, late_raw.get("policy"), i, key, "late.policy")
         until = None
         if "until" in late_raw:
             u = late_raw["until"]
             if not isinstance(u, dict):
-                raise self.fail("must be a table with an anchor and an offset", i, key,
-                                "late.until")
+                raise self.fail(
+                    "must be a table with an anchor and an offset", i, key, "late.until"
+                )
             u_anchor = self.enum(Anchor, u.get("anchor"), i, key, "late.until.anchor")
             if u_anchor.is_date and per is not Per.MEDICATION:
-                raise self.fail("a medication anchor needs per = \"medication\"", i, key,
-                                "late.until.anchor")
+                raise self.fail(
+                    'a medication anchor needs per = "medication"', i, key, "late.until.anchor"
+                )
             until = Moment(u_anchor, self.offset(u, i, key, "late.until", u_anchor, _UNTIL_FIELDS))
         segments = raw.get("sms_segments", 3)
         if isinstance(segments, bool) or not isinstance(segments, int) or not 1 <= segments <= 10:
@@ -202,25 +235,32 @@ class _Parser:
             safety=safety,
         )
 
-    def enum(
-        self, kind: type[_E], value: Any, i: int | None, key: str | None, field: str
-    ) -> _E:
+    def enum(self, kind: type[_E], value: Any, i: int | None, key: str | None, field: str) -> _E:
         try:
             return kind(value)
         except ValueError:
             allowed = ", ".join(repr(str(m)) for m in kind)
             raise self.fail(f"{value!r} is not one of {allowed}", i, key, field) from None
 
-    def offset(self, raw: Any, i: int, key: str, field: str, anchor: Anchor,
-               allowed: frozenset[str] = _OFFSET_FIELDS) -> Offset:
+    def offset(
+        self,
+        raw: Any,
+        i: int,
+        key: str,
+        field: str,
+        anchor: Anchor,
+        allowed: frozenset[str] = _OFFSET_FIELDS,
+    ) -> Offset:
         if raw is None:
             raw = {}
         if not isinstance(raw, dict):
-            raise self.fail("must be a table like { hours = -2 } or { days = -1, at = \"18:00\" }",
-                            i, key, field)
+            raise self.fail(
+                'must be a table like { hours = -2 } or { days = -1, at = "18:00" }', i, key, field
+            )
         for extra in sorted(set(raw) - allowed):
-            raise self.fail("unknown field; use minutes/hours or days + at", i, key,
-                            f"{field}.{extra}")
+            raise self.fail(
+                "unknown field; use minutes/hours or days + at", i, key, f"{field}.{extra}"
+            )
         for name in ("minutes", "hours", "days"):
             v = raw.get(name)
             if v is not None and (isinstance(v, bool) or not isinstance(v, int)):
@@ -228,15 +268,20 @@ class _Parser:
         elapsed = "minutes" in raw or "hours" in raw
         calendar = "days" in raw or "at" in raw
         if elapsed and calendar:
-            raise self.fail("use either elapsed time (minutes/hours) or calendar days + at, not both",
-                            i, key, field)
+            raise self.fail(
+                "use either elapsed time (minutes/hours) or calendar days + at, not both",
+                i,
+                key,
+                field,
+            )
         if calendar:
             if "days" not in raw or "at" not in raw:
                 raise self.fail("calendar offsets need both days and at", i, key, field)
             return Offset(days=raw["days"], at=self.time(raw["at"], i, key, f"{field}.at"))
         if anchor.is_date:
-            raise self.fail(f"anchor {anchor} is a date: give days and at, not minutes/hours",
-                            i, key, field)
+            raise self.fail(
+                f"anchor {anchor} is a date: give days and at, not minutes/hours", i, key, field
+            )
         return Offset(minutes=raw.get("minutes", 0) + 60 * raw.get("hours", 0))
 
     def time(self, value: Any, i: int | None, key: str | None, field: str) -> time:
@@ -253,18 +298,22 @@ class _Parser:
         if raw is None:
             return default
         if not isinstance(raw, dict):
-            raise self.fail("must be a table like { start = \"08:00\", end = \"20:00\" }", i, key,
-                            "window")
+            raise self.fail(
+                'must be a table like { start = "08:00", end = "20:00" }', i, key, "window"
+            )
         for extra in sorted(set(raw) - _WINDOW_FIELDS):
-            raise self.fail(f"unknown field; expected {sorted(_WINDOW_FIELDS)}", i, key,
-                            f"window.{extra}")
+            raise self.fail(
+                f"unknown field; expected {sorted(_WINDOW_FIELDS)}", i, key, f"window.{extra}"
+            )
         start = self.time(raw.get("start", default.start.strftime("%H:%M")), i, key, "window.start")
         end = self.time(raw.get("end", default.end.strftime("%H:%M")), i, key, "window.end")
         if not start < end:
-            raise self.fail("start must be before end (the window is one local day)", i, key,
-                            "window")
-        outside = self.enum(Outside, raw.get("outside", str(default.outside)), i, key,
-                            "window.outside")
+            raise self.fail(
+                "start must be before end (the window is one local day)", i, key, "window"
+            )
+        outside = self.enum(
+            Outside, raw.get("outside", str(default.outside)), i, key, "window.outside"
+        )
         return Window(start, end, outside)
 
 

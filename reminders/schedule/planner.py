@@ -37,8 +37,9 @@ class PlannedReminder:
 
     @property
     def id(self) -> str:
-        return reminder_id(self.appointment_id, self.version, self.rule, self.medicine,
-                           self.channel)
+        return reminder_id(
+            self.appointment_id, self.version, self.rule, self.medicine, self.channel
+        )
 
     @property
     def slot(self) -> tuple[str, int | None, str]:
@@ -46,8 +47,9 @@ class PlannedReminder:
         return (self.rule, self.medicine, self.channel)
 
 
-def reminder_id(appointment_id: str, version: int, rule: str, medicine: int | None,
-                channel: str) -> str:
+def reminder_id(
+    appointment_id: str, version: int, rule: str, medicine: int | None, channel: str
+) -> str:
     med = NO_MEDICINE if medicine is None else str(medicine)
     return f"{appointment_id}:{version}:{rule}:{med}:{channel}"
 
@@ -74,11 +76,21 @@ def plan(appointment: Appointment, schedule: Schedule, now: datetime) -> list[Pl
             for channel in rule.channels:
                 if channel not in channels:
                     continue
-                out.append(PlannedReminder(
-                    appointment_id=appointment.external_id, version=appointment.version,
-                    rule=rule.key, message=rule.message, medicine=medicine, channel=channel,
-                    nominal_at=nominal, due_at=due, deadline=deadline, state=state, reason=reason,
-                ))
+                out.append(
+                    PlannedReminder(
+                        appointment_id=appointment.external_id,
+                        version=appointment.version,
+                        rule=rule.key,
+                        message=rule.message,
+                        medicine=medicine,
+                        channel=channel,
+                        nominal_at=nominal,
+                        due_at=due,
+                        deadline=deadline,
+                        state=state,
+                        reason=reason,
+                    )
+                )
     out.sort(key=lambda r: (r.due_at, r.rule, r.medicine or 0, r.channel))
     return out
 
@@ -120,18 +132,33 @@ def _times(
     until = _at(rule.until, a, med) if rule.until else None
     deadline = until if until is not None else due + DEFAULT_GRACE
     if due > deadline:
-        return nominal, due, deadline, ReminderState.SKIPPED, (
-            "the send window opens only after the deadline")
+        return (
+            nominal,
+            due,
+            deadline,
+            ReminderState.SKIPPED,
+            ("the send window opens only after the deadline"),
+        )
     if due >= now:
         return nominal, due, deadline, ReminderState.SCHEDULED, ""
     if rule.late is LatePolicy.SKIP:
         return nominal, due, deadline, ReminderState.SKIPPED, "its moment had passed at booking"
     if rule.late is LatePolicy.FLAG:
-        return nominal, due, deadline, ReminderState.FLAGGED, (
-            "its moment had passed at booking; staff should contact the patient")
+        return (
+            nominal,
+            due,
+            deadline,
+            ReminderState.FLAGGED,
+            ("its moment had passed at booking; staff should contact the patient"),
+        )
     # A late send goes at the next moment the window allows; "earlier" would move it into the past.
     soon = replace(rule.window, outside=Outside.LATER).fit(now, zone).astimezone(UTC)
     if soon > deadline:
-        return nominal, soon, deadline, ReminderState.SKIPPED, (
-            "its moment had passed at booking and it is no longer useful")
+        return (
+            nominal,
+            soon,
+            deadline,
+            ReminderState.SKIPPED,
+            ("its moment had passed at booking and it is no longer useful"),
+        )
     return nominal, soon, deadline, ReminderState.SCHEDULED, "late: sent as soon as possible"

@@ -56,7 +56,9 @@ class Offset:
 
     def apply(self, anchor: datetime | date, zone: ZoneInfo) -> datetime:
         if self.days is not None and self.at is not None:
-            local_day = anchor if not isinstance(anchor, datetime) else anchor.astimezone(zone).date()
+            local_day = (
+                anchor if not isinstance(anchor, datetime) else anchor.astimezone(zone).date()
+            )
             day = local_day + timedelta(days=self.days)
             return datetime.combine(day, self.at, tzinfo=zone)
         if not isinstance(anchor, datetime):
