@@ -72,6 +72,11 @@ def _parser() -> argparse.ArgumentParser:
         cmd = i18n_sub.add_parser(name, help=helptext)
         cmd.set_defaults(run=_i18n, action=name)
 
+    serve = sub.add_parser("serve", help="run the HTTP API and Twilio webhooks (uvicorn)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(run=_serve)
+
     demo = sub.add_parser("demo", help="play a few patients' timelines on a fast clock")
     demo.add_argument(
         "--seconds",
@@ -141,6 +146,20 @@ def _i18n(args: argparse.Namespace) -> int:
     else:
         for mo in tooling.compile_all(locales_dir):
             print(f"compiled {mo}")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn  # noqa: PLC0415
+
+    uvicorn.run(
+        "reminders.api.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        proxy_headers=True,
+        log_level="info",
+    )
     return 0
 
 

@@ -4,6 +4,7 @@ deliver a booked appointment's reminders in order, on time and once."""
 from __future__ import annotations
 
 import os
+import subprocess
 import tempfile
 import time
 import uuid
@@ -59,12 +60,11 @@ def running(redis_url: str) -> Iterator[Running]:
     store = Store(client, prefix)
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        procs = [
-            celery_procs.start_worker(env, workdir),
-            celery_procs.start_beat(env, workdir, name="beat-1"),
-            celery_procs.start_beat(env, workdir, name="beat-2"),
-        ]
+        procs: list[subprocess.Popen[bytes]] = []
         try:
+            procs.append(celery_procs.start_worker(env, workdir))
+            procs.append(celery_procs.start_beat(env, workdir, name="beat-1"))
+            procs.append(celery_procs.start_beat(env, workdir, name="beat-2"))
             celery_procs.wait_until(lambda: store.last_dispatch_run() is not None, procs, workdir)
             yield Running(
                 store,
