@@ -96,7 +96,7 @@ local st = redis.call('HGET', KEYS[1], 'st')
 local v = redis.call('HGET', KEYS[1], 'v')
 local why = nil
 local state = nil
-if st ~= 'booked' then
+if st ~= 'booked' and r.m ~= 'cancellation' then
   state, why = 'cancelled', 'the appointment was cancelled'
 elseif v ~= ARGV[6] then
   state, why = 'cancelled', 'superseded by version ' .. v
