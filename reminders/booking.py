@@ -57,9 +57,10 @@ def book(
             return BookingResult(new, [], changed=False, created=False)
         new = replace(new, version=snap.version + 1)
         planned = _without_delivered(plan(new, schedule, now), snap.reminders, now)
-        kind = (
-            "rescheduled" if new.procedure.start != snap.appointment.procedure.start else "edited"
-        )
+        moved = new.procedure.start != snap.appointment.procedure.start
+        if moved and _told(snap.reminders):
+            planned += notices(new, "reschedule", now, deadline=new.procedure.start)
+        kind = "rescheduled" if moved else "edited"
         try:
             store.replace_plan(
                 new,
@@ -74,7 +75,10 @@ def book(
     raise VersionConflict(f"{appointment.external_id}: too many concurrent changes")
 
 
-def cancel(store: Store, appointment_id: str, now: datetime, reason: str = "") -> Appointment:
+def cancel(
+    store: Store, appointment_id: str, now: datetime, reason: str = "", *, notify: bool = True
+) -> Appointment:
+    """Cancel the pending reminders; tell the patient if they had already heard from us."""
     for _ in range(_RETRIES):
         snap = store.snapshot(appointment_id)
         if snap is None:
@@ -84,10 +88,15 @@ def cancel(store: Store, appointment_id: str, now: datetime, reason: str = "") -
         new = replace(
             snap.appointment, version=snap.version + 1, status=AppointmentStatus.CANCELLED
         )
+        notice = (
+            notices(new, "cancellation", now, deadline=new.procedure.start)
+            if notify and _told(snap.reminders) and new.procedure.start > now
+            else []
+        )
         try:
             store.replace_plan(
                 new,
-                [],
+                notice,
                 expected_version=snap.version,
                 event={**_event(now, "cancelled", new), "reason": reason},
                 why_superseded="the appointment was cancelled",
@@ -96,6 +105,31 @@ def cancel(store: Store, appointment_id: str, now: datetime, reason: str = "") -
             continue
         return new
     raise VersionConflict(f"{appointment_id}: too many concurrent changes")
+
+
+def notices(
+    appt: Appointment, message: str, now: datetime, *, deadline: datetime
+) -> list[PlannedReminder]:
+    """A notice goes out at once on every channel the patient can be reached on."""
+    return [
+        PlannedReminder(
+            appointment_id=appt.external_id,
+            version=appt.version,
+            rule=f"notice_{message}",
+            message=message,
+            medicine=None,
+            channel=channel,
+            nominal_at=now,
+            due_at=now,
+            deadline=max(deadline, now + timedelta(hours=1)),
+            state=ReminderState.SCHEDULED,
+        )
+        for channel in appt.patient.reachable_channels()
+    ]
+
+
+def _told(existing: list[ReminderRecord]) -> bool:
+    return any(r.state in _DELIVERED for r in existing)
 
 
 def _without_delivered(

@@ -58,9 +58,15 @@ class WarpClock:
 
 
 def from_spec(spec: str) -> Clock:
-    """``system`` or ``warp:<ISO virtual origin>@<real unix origin>x<speed>``."""
+    """``system``, ``fixed:<ISO>`` (tests) or ``warp:<ISO virtual origin>@<real unix
+    origin>x<speed>`` (demo, end-to-end tests)."""
     if spec in {"", "system"}:
         return SystemClock()
+    if spec.startswith("fixed:"):
+        try:
+            return FixedClock(datetime.fromisoformat(spec[6:]))
+        except ValueError as exc:
+            raise ValueError(f"REMINDERS_CLOCK: malformed fixed clock {spec!r}: {exc}") from None
     if spec.startswith("warp:"):
         try:
             origin, rest = spec[5:].split("@", 1)

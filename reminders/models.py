@@ -43,6 +43,7 @@ class ReminderState(StrEnum):
     CANCELLED = "cancelled"
     FAILED = "failed"
     FLAGGED = "flagged"
+    UNKNOWN = "unknown"  # the provider may have accepted it (timeout after sending): reconcile
 
 
 PENDING_STATES = frozenset({ReminderState.SCHEDULED, ReminderState.CLAIMED, ReminderState.FLAGGED})
@@ -181,9 +182,9 @@ def validate(a: Appointment) -> Appointment:
             "patient.timezone", f"{a.patient.timezone!r} is not an IANA time zone"
         ) from None
     if a.patient.phone is not None and not _E164.match(a.patient.phone):
-        raise ValidationError("patient.phone", f"{a.patient.phone!r} is not in E.164 (+4930...)")
+        raise ValidationError("patient.phone", "is not in E.164 form (+4930...)")
     if a.patient.email is not None and not _EMAIL.match(a.patient.email):
-        raise ValidationError("patient.email", f"{a.patient.email!r} is not an email address")
+        raise ValidationError("patient.email", "is not an email address")
     for i, ch in enumerate(a.patient.channels):
         if ch not in CHANNELS:
             raise ValidationError(f"patient.channels[{i}]", f"unknown channel {ch!r}")

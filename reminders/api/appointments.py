@@ -1,0 +1,171 @@
+"""Book, read, edit/reschedule and cancel appointments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Response
+
+from reminders import booking, runtime
+from reminders.api import validation
+from reminders.api.auth import Caller, require
+from reminders.api.schemas import (
+    AppointmentIn,
+    AppointmentPatch,
+    BookingOut,
+    CancelIn,
+    ReminderOut,
+    TimelineOut,
+)
+from reminders.models import Appointment, AppointmentStatus, ValidationError
+from reminders.schedule import Schedule, ScheduleError
+from reminders.store import ReminderRecord, Snapshot
+
+router = APIRouter(prefix="/appointments", tags=["appointments"])
+integration = Depends(require("integration"))
+staff = Depends(require("staff"))
+
+
+@router.post(
+    "",
+    response_model=BookingOut,
+    status_code=201,
+    responses={
+        200: {"description": "updated an existing booking"},
+        422: {"description": "invalid; nothing was stored"},
+    },
+)
+def book_appointment(
+    body: AppointmentIn, response: Response, caller: Caller = integration
+) -> BookingOut:
+    """Book, or update by the booking system's ``external_id`` (idempotent)."""
+    now = runtime.clock().now()
+    appt = validation.appointment(body.model_dump(mode="json"), now)
+    return _book(appt, response, now)
+
+
+@router.get("/{external_id}", response_model=TimelineOut)
+def timeline(external_id: str, caller: Caller = staff) -> TimelineOut:
+    snap = _snapshot(external_id)
+    store = runtime.store()
+    return TimelineOut(
+        external_id=external_id,
+        version=snap.version,
+        status=snap.status,
+        appointment=snap.appointment.to_dict(),
+        reminders=[_reminder_out(r, snap.appointment) for r in snap.reminders],
+        events=store.events(external_id),
+        acknowledgements=_acknowledgements(external_id),
+    )
+
+
+@router.patch(
+    "/{external_id}",
+    response_model=BookingOut,
+    responses={422: {"description": "invalid; nothing was changed"}},
+)
+def edit(
+    external_id: str, body: AppointmentPatch, response: Response, caller: Caller = integration
+) -> BookingOut:
+    """Change the procedure time, contact details, language, zone or medication instructions.
+    The plan is recomputed atomically; a patient already told something now wrong is told
+    what changed."""
+    snap = _snapshot(external_id)
+    if snap.appointment.status is AppointmentStatus.CANCELLED:
+        raise HTTPException(409, "the appointment is cancelled; book it again to reinstate it")
+    data = snap.appointment.to_dict()
+    for section in ("patient", "procedure"):
+        changes = getattr(body, section)
+        if changes:
+            _merge(data, section, changes)
+    if body.medications is not None:
+        data["medications"] = [m.model_dump(mode="json") for m in body.medications]
+    now = runtime.clock().now()
+    appt = validation.appointment(data, now)
+    response.status_code = 200
+    return _book(appt, response, now)
+
+
+@router.post("/{external_id}/cancel", response_model=BookingOut)
+def cancel(external_id: str, body: CancelIn, caller: Caller = integration) -> BookingOut:
+    """Cancel all pending reminders; the patient gets a cancellation notice in their language
+    if they had already heard from the clinic."""
+    _snapshot(external_id)
+    now = runtime.clock().now()
+    appt = booking.cancel(runtime.store(), external_id, now, body.reason, notify=body.notify)
+    return _out(appt, created=False, changed=True)
+
+
+def _book(appt: Appointment, response: Response, now: Any) -> BookingOut:
+    result = booking.book(runtime.store(), appt, _schedule(appt.procedure.type), now)
+    response.status_code = 201 if result.created else 200
+    return _out(result.appointment, created=result.created, changed=result.changed)
+
+
+def _schedule(procedure: str) -> Schedule:
+    try:
+        return runtime.schedule(procedure)
+    except ScheduleError:
+        raise ValidationError(
+            "procedure.type", f"no schedule for procedure {procedure!r}"
+        ) from None
+
+
+def _out(appt: Appointment, *, created: bool, changed: bool) -> BookingOut:
+    snap = _snapshot(appt.external_id)
+    current = [r for r in snap.reminders if r.version == snap.version]
+    return BookingOut(
+        external_id=appt.external_id,
+        version=snap.version,
+        status=snap.status,
+        created=created,
+        changed=changed,
+        reminders=[_reminder_out(r, snap.appointment) for r in current],
+    )
+
+
+def _snapshot(external_id: str) -> Snapshot:
+    snap = runtime.store().snapshot(external_id)
+    if snap is None:
+        raise HTTPException(404, f"no appointment {external_id!r}")
+    return snap
+
+
+def _merge(data: dict[str, Any], section: str, changes: dict[str, object]) -> None:
+    target = data[section]
+    for key, value in changes.items():
+        if key not in target:
+            raise ValidationError(f"{section}.{key}", "is not a field that can be changed")
+        if isinstance(value, dict) and isinstance(target[key], dict):
+            for sub_key in value:
+                if sub_key not in target[key]:
+                    raise ValidationError(f"{section}.{key}.{sub_key}", "is not a known field")
+            target[key] = {**target[key], **value}
+        else:
+            target[key] = value
+
+
+def _reminder_out(r: ReminderRecord, appt: Appointment) -> ReminderOut:
+    return ReminderOut(
+        id=r.id,
+        rule=r.rule,
+        message=r.message,
+        medicine=r.medicine,
+        channel=r.channel,
+        state=str(r.state),
+        version=r.version,
+        due_at=r.due_at,
+        due_local=r.due_at.astimezone(appt.patient.zone).isoformat(),
+        deadline=r.deadline,
+        reason=r.reason,
+        attempts=r.attempts,
+        locale=r.locale,
+        fallback=r.fallback,
+        provider_id=r.provider_id,
+        error=r.error,
+    )
+
+
+def _acknowledgements(external_id: str) -> list[dict[str, object]]:
+    finder = getattr(runtime.store(), "acknowledgements", None)
+    return list(finder(external_id)) if finder else []

@@ -1,0 +1,93 @@
+"""The schedules staff have configured, and a preview of one for a sample patient."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+
+from reminders import runtime
+from reminders.api.auth import Caller, require
+from reminders.i18n.locales import normalize
+from reminders.models import CHANNELS, Location, ValidationError
+from reminders.preview import parse_medication, preview, sample_appointment
+from reminders.schedule import ScheduleError, load
+from reminders.schedule.loader import DEFAULTS_DIR
+
+router = APIRouter(prefix="/schedules", tags=["schedules"])
+integration = Depends(require("integration"))
+
+
+@router.get("")
+def list_schedules(caller: Caller = integration) -> list[dict[str, Any]]:
+    s = runtime.settings()
+    files = {p.stem: p for p in sorted(DEFAULTS_DIR.glob("*.toml"))}
+    if s.schedule_dir and s.schedule_dir.is_dir():
+        files.update({p.stem: p for p in sorted(s.schedule_dir.glob("*.toml"))})
+    out: list[dict[str, Any]] = []
+    for name, path in sorted(files.items()):
+        try:
+            sched = load(path)
+        except ScheduleError as exc:
+            out.append({"name": name, "error": str(exc)})
+            continue
+        out.append(
+            {
+                "name": name,
+                "procedure": sched.procedure,
+                "title": sched.name,
+                "rules": [r.key for r in sched.rules],
+            }
+        )
+    return out
+
+
+@router.get("/{name}/preview")
+def preview_schedule(
+    name: str,
+    procedure_at: Annotated[datetime, Query(description="local wall time, e.g. 2027-03-28T09:00")],
+    tz: Annotated[str, Query(max_length=64)],
+    locale: Annotated[str, Query(max_length=35)] = "en",
+    duration: Annotated[int, Query(ge=1, le=1440)] = 30,
+    medication: Annotated[list[str] | None, Query(max_length=10)] = None,
+    channels: Annotated[str, Query(max_length=20)] = "sms,email",
+    now: datetime | None = None,
+    caller: Caller = integration,
+) -> list[dict[str, Any]]:
+    """The same output as ``reminders preview --json``."""
+    s = runtime.settings()
+    try:
+        sched = runtime.schedule(name)
+    except ScheduleError:
+        raise HTTPException(404, f"no schedule {name!r}") from None
+    chans = tuple(c for c in channels.split(",") if c)
+    if not chans or any(c not in CHANNELS for c in chans):
+        raise ValidationError("channels", f"must be from {list(CHANNELS)}")
+    if normalize(locale) is None:
+        raise ValidationError("locale", f"{locale!r} is not a language tag we know")
+    if procedure_at.tzinfo is not None:
+        raise ValidationError("procedure_at", "give local wall time without an offset; use tz")
+    booked = now or datetime.now(UTC)
+    if booked.tzinfo is None:
+        raise ValidationError("now", "needs an offset or Z")
+    try:
+        meds = [parse_medication(m) for m in medication or []]
+        appt = sample_appointment(
+            procedure_at=procedure_at,
+            tz=tz,
+            locale=locale,
+            duration=duration,
+            procedure=sched.procedure,
+            medications=meds,
+            channels=chans,
+            location=Location(s.clinic.name, s.clinic.address, s.clinic.phone),
+            booked_at=booked.astimezone(UTC),
+        )
+    except ValidationError as exc:
+        field = "tz" if exc.field == "patient.timezone" else exc.field
+        raise ValidationError(field, exc.message) from None
+    except ValueError as exc:
+        raise ValidationError("medication", str(exc)) from None
+    items = preview(appt, sched, booked.astimezone(UTC), s.locales_dir, s.clinic.default_locale)
+    return [i.as_json() for i in items]

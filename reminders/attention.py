@@ -1,0 +1,114 @@
+"""What needs a human: permanent failures, reminders flagged for staff (moment passed at
+booking, carrier errors, opted-out patients with safety reminders pending), sends whose outcome
+is unknown, and escorts not confirmed by the day before the procedure."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from reminders.models import AppointmentStatus
+from reminders.store import Snapshot, Store
+
+NEEDS_HUMAN = {
+    "failed": "delivery failed permanently",
+    "flagged": "flagged for staff",
+    "unknown": "send outcome unknown, awaiting reconciliation",
+}
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    kind: str
+    appointment_id: str
+    reminder_id: str | None
+    summary: str
+    since: str
+    handled: dict[str, str] | None = None
+
+    def as_json(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def items(store: Store, now: datetime, *, include_handled: bool = False) -> list[Item]:
+    raw = store.r.hgetall(_handled_key(store)).items()
+    handled = {_text(k): json.loads(v) for k, v in raw}
+    out = []
+    for snap in _snapshots(store):
+        for item in _for(snap, store, now):
+            mark = handled.get(item.id)
+            if mark is None or include_handled:
+                out.append(Item(**{**asdict(item), "handled": mark}))
+    out.sort(key=lambda i: i.since)
+    return out
+
+
+def mark_handled(store: Store, item_id: str, now: datetime, by: str, note: str) -> bool:
+    return bool(
+        store.r.hset(
+            _handled_key(store),
+            item_id,
+            json.dumps({"at": now.isoformat(), "by": by, "note": note}),
+        )
+    )
+
+
+def _handled_key(store: Store) -> str:
+    return f"{store.prefix}:attention:handled"
+
+
+def _snapshots(store: Store) -> Iterator[Snapshot]:
+    # A clinic has thousands of appointments, not millions: a scan keeps no index to drift.
+    for key in store.r.scan_iter(f"{store.prefix}:a:*", count=500):
+        snap = store.snapshot(_text(key).split(":a:", 1)[1])
+        if snap is not None:
+            yield snap
+
+
+def _for(snap: Snapshot, store: Store, now: datetime) -> Iterator[Item]:
+    aid = snap.appointment.external_id
+    for r in snap.reminders:
+        if str(r.state) in NEEDS_HUMAN:
+            detail = "; ".join(x for x in (r.reason, r.error or "") if x)
+            yield Item(
+                f"{r.state}:{r.id}",
+                str(r.state),
+                aid,
+                r.id,
+                f"{r.rule} by {r.channel}: {NEEDS_HUMAN[str(r.state)]}"
+                + (f" ({detail})" if detail else ""),
+                (r.changed_at or r.due_at).isoformat(),
+            )
+    appt = snap.appointment
+    if appt.status is not AppointmentStatus.BOOKED or appt.procedure.start <= now:
+        return
+    zone = appt.patient.zone
+    day_before = datetime.combine(
+        appt.procedure.start.astimezone(zone).date() - timedelta(days=1),
+        datetime.min.time(),
+        tzinfo=zone,
+    )
+    escort_sent = any(r.rule == "escort" and r.state == "sent" for r in snap.reminders)
+    if now >= day_before and escort_sent and not _escort_confirmed(store, aid):
+        yield Item(
+            f"escort:{aid}:{snap.version}",
+            "escort_unconfirmed",
+            aid,
+            None,
+            "the patient has not confirmed an escort home",
+            day_before.isoformat(),
+        )
+
+
+def _escort_confirmed(store: Store, aid: str) -> bool:
+    finder = getattr(store, "acknowledgements", None)
+    if finder is None:
+        return False
+    return any(a.get("kind") == "escort" for a in finder(aid))
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
