@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 
@@ -64,6 +65,10 @@ def preview_schedule(
     chans = tuple(c for c in channels.split(",") if c)
     if not chans or any(c not in CHANNELS for c in chans):
         raise ValidationError("channels", f"must be from {list(CHANNELS)}")
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError("tz", f"{tz!r} is not an IANA time zone") from None
     if normalize(locale) is None:
         raise ValidationError("locale", f"{locale!r} is not a language tag we know")
     if procedure_at.tzinfo is not None:
