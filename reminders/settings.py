@@ -77,6 +77,29 @@ class Clinic:
 
 
 @dataclass(frozen=True)
+class TwilioSettings:
+    account_sid: str = ""
+    auth_token: str = ""
+    messaging_service_sid: str = ""
+    from_number: str = ""
+    api_base_url: str = "https://api.twilio.com"
+    timeout_connect: float = 5.0
+    timeout_read: float = 15.0
+    rate_per_second: float = 1.0
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str = "localhost"
+    port: int = 587
+    security: str = "starttls"  # starttls | ssl | none
+    username: str = ""
+    password: str = ""
+    timeout: float = 20.0
+    email_from: str = ""
+
+
+@dataclass(frozen=True)
 class Settings:
     redis_url: str
     broker_url: str
@@ -94,6 +117,9 @@ class Settings:
     clinic: Clinic
     locales_dir: Path
     outbox_echo: bool = True
+    public_base_url: str = ""
+    twilio: TwilioSettings = field(default_factory=TwilioSettings)
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -124,6 +150,37 @@ def load() -> Settings:
         ),
         locales_dir=Path(env_str("REMINDERS_LOCALES_DIR", str(_default_locales_dir()))),
         outbox_echo=env_str("REMINDERS_OUTBOX_ECHO", "1") not in {"0", "false", "no"},
+        public_base_url=_raw("PUBLIC_BASE_URL") or "",
+        twilio=_twilio(),
+        smtp=_smtp(),
+    )
+
+
+def _twilio() -> TwilioSettings:
+    return TwilioSettings(
+        account_sid=_raw("TWILIO_ACCOUNT_SID") or "",
+        auth_token=_raw("TWILIO_AUTH_TOKEN") or "",
+        messaging_service_sid=_raw("TWILIO_MESSAGING_SERVICE_SID") or "",
+        from_number=_raw("TWILIO_FROM_NUMBER") or "",
+        api_base_url=env_str("TWILIO_API_BASE_URL", "https://api.twilio.com").rstrip("/"),
+        timeout_connect=env_float("TWILIO_TIMEOUT_CONNECT", 5.0, minimum=0.1),
+        timeout_read=env_float("TWILIO_TIMEOUT_READ", 15.0, minimum=0.1),
+        rate_per_second=env_float("SMS_RATE_PER_SECOND", 1.0, minimum=0.01),
+    )
+
+
+def _smtp() -> SmtpSettings:
+    security = env_str("SMTP_SECURITY", "starttls").lower()
+    if security not in {"starttls", "ssl", "none"}:
+        raise ImproperlyConfigured(f"SMTP_SECURITY: use starttls, ssl or none, got {security!r}")
+    return SmtpSettings(
+        host=env_str("SMTP_HOST", "localhost"),
+        port=env_int("SMTP_PORT", 465 if security == "ssl" else 587, minimum=1),
+        security=security,
+        username=_raw("SMTP_USERNAME") or "",
+        password=_raw("SMTP_PASSWORD") or "",
+        timeout=env_float("SMTP_TIMEOUT", 20.0, minimum=0.1),
+        email_from=_raw("EMAIL_FROM") or "",
     )
 
 

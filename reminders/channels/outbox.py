@@ -1,5 +1,9 @@
 """The outbox channel: records each message in Redis and prints a readable line, instead of
-sending it. For development and the demo."""
+sending it. For development and the demo.
+
+Like Twilio's test credentials it refuses a few reserved addresses, so the failure paths can be
+seen without a provider: ``+15005550001`` (invalid number), ``+15005550009`` (not a mobile),
+and any email address at the reserved ``.invalid`` top-level domain."""
 
 from __future__ import annotations
 
@@ -9,8 +13,13 @@ from typing import TextIO
 
 import redis
 
-from reminders.channels.base import Outgoing
+from reminders.channels.base import DeliveryError, Outgoing
 from reminders.clock import Clock
+
+REFUSED = {
+    "+15005550001": ("21211", "the number is not a valid phone number"),
+    "+15005550009": ("21614", "the number is not a mobile number (landline?)"),
+}
 
 
 class OutboxChannel:
@@ -30,6 +39,20 @@ class OutboxChannel:
         self.echo = echo
 
     def send(self, message: Outgoing) -> str:
+        refused = REFUSED.get(message.to) or (
+            ("550", "no such domain") if message.to.endswith(".invalid") else None
+        )
+        if refused:
+            raise DeliveryError(refused[1], permanent=True, code=refused[0], unreachable=True)
+        try:
+            return self._record(message)
+        except redis.RedisError as exc:
+            # Recording is idempotent (HSETNX below), so even a timeout is safe to retry.
+            raise DeliveryError(
+                f"outbox unavailable: {type(exc).__name__}", permanent=False, code="redis"
+            ) from exc
+
+    def _record(self, message: Outgoing) -> str:
         provider_id = f"outbox-{message.reminder_id}"
         if not self.r.hsetnx(self.ids_key, message.reminder_id, provider_id):
             return provider_id  # recorded by an earlier attempt whose outcome was lost

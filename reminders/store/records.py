@@ -42,6 +42,11 @@ class ReminderRecord:
     lost_leases: int = 0
     check_before_resend: bool = False
     error: str | None = None
+    fallback_for: str | None = None  # the SMS reminder this email replaces
+    covered_by: str | None = None  # the email reminder that replaces this failed SMS
+    delivery: str | None = None  # the provider's latest status (queued, sent, delivered, ...)
+    delivery_code: str | None = None  # the provider's error code for undelivered/failed
+    carrier_retried: bool = False
 
     @property
     def field(self) -> str:
@@ -73,7 +78,33 @@ class ReminderRecord:
             lost_leases=int(r.get("lost", 0)),
             check_before_resend=bool(r.get("chk")),
             error=r.get("err"),
+            fallback_for=r.get("ff"),
+            covered_by=r.get("cov"),
+            delivery=r.get("dlv"),
+            delivery_code=r.get("dcode"),
+            carrier_retried=bool(r.get("cr")),
         )
+
+
+def twin_id(rid: str, channel: str) -> str:
+    """The same reminder (appointment, version, rule, medicine) on another channel."""
+    return rid.rsplit(":", 1)[0] + ":" + channel
+
+
+def fallback_spec(sms: ReminderRecord, due: datetime) -> str:
+    """What the store needs to add the email twin of a failed SMS reminder (see scripts.HELPERS):
+    the same message and deadline, due at ``due``."""
+    eid = twin_id(sms.id, "email")
+    record: dict[str, Any] = {
+        "s": "scheduled",
+        "d": ts(due),
+        "dl": ts(sms.deadline),
+        "m": sms.message,
+        "ff": sms.id,
+    }
+    return json.dumps(
+        {"f": field_for(eid), "id": eid, "rec": json.dumps(record, separators=(",", ":"))}
+    )
 
 
 def field_for(rid: str) -> str:

@@ -14,7 +14,9 @@ import redis
 from reminders.models import Appointment
 from reminders.schedule.planner import PlannedReminder, parse_reminder_id
 from reminders.store import scripts
+from reminders.store.contacts import Contacts
 from reminders.store.records import ReminderRecord, dt, encode_planned, field_for, ts
+from reminders.store.tracking import Tracking
 
 
 class VersionConflict(Exception):
@@ -39,11 +41,13 @@ class Begun:
     appointment: Appointment | None = None
 
 
-class Store:
+class Store(Tracking, Contacts):
     def __init__(self, client: redis.Redis, prefix: str = "rmd") -> None:
         self.r = client
         self.prefix = prefix
         self.due_key = f"{prefix}:due"
+        self.attention_key = f"{prefix}:attention"
+        Tracking.__init__(self)
         self._replace = client.register_script(scripts.REPLACE)
         self._claim = client.register_script(scripts.CLAIM)
         self._begin = client.register_script(scripts.BEGIN)
@@ -91,7 +95,12 @@ class Store:
         aid = appointment.external_id
         items = [[field_for(p.id), encode_planned(p)] for p in planned]
         result = self._replace(
-            keys=[self.appointment_key(aid), self.due_key, self.events_key(aid)],
+            keys=[
+                self.appointment_key(aid),
+                self.due_key,
+                self.events_key(aid),
+                self.attention_key,
+            ],
             args=[
                 aid,
                 "" if expected_version is None else str(expected_version),
@@ -101,6 +110,7 @@ class Store:
                 json.dumps(items, separators=(",", ":")),
                 json.dumps(event, separators=(",", ":")),
                 why_superseded,
+                self.prefix,
             ],
         )
         if result[0] == b"conflict":
@@ -162,11 +172,21 @@ class Store:
         patch: dict[str, Any],
         event: dict[str, Any],
         retry_at: datetime | None = None,
+        fallback: str | None = None,
+        flag_why: str = "",
     ) -> bool:
-        """Record the outcome of a send. False if this worker no longer owns the reminder."""
+        """Record the outcome of a send. False if this worker no longer owns the reminder.
+        With ``fallback`` (records.fallback_spec) the email twin is added unless it is already
+        pending or sent; when it cannot be (it failed) the reminder is flagged with
+        ``flag_why`` instead of ending in ``state``."""
         aid = parse_reminder_id(rid)[0]
         out = self._finish(
-            keys=[self.appointment_key(aid), self.due_key, self.events_key(aid)],
+            keys=[
+                self.appointment_key(aid),
+                self.due_key,
+                self.events_key(aid),
+                self.attention_key,
+            ],
             args=[
                 field_for(rid),
                 rid,
@@ -176,6 +196,9 @@ class Store:
                 ts(now),
                 "" if retry_at is None else str(ts(retry_at)),
                 json.dumps(event),
+                aid,
+                fallback or "",
+                flag_why,
             ],
         )
         return bool(out[0] == b"ok")

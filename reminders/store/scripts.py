@@ -4,17 +4,58 @@ An appointment and all its reminders live in one hash (``<prefix>:a:<id>``); eac
 field ``r:<version>:<rule>:<medicine>:<channel>`` holding compact JSON. The due index
 ``<prefix>:due`` holds scheduled reminders by due time and claimed or sending ones by the end of
 their lease, so one range query finds both what is due and what a dead worker left behind.
+
+Side indexes kept by the same scripts: ``<prefix>:phone:<e164>`` (appointment ids by patient
+phone, for inbound SMS) and ``<prefix>:attention`` (appointment ids with a reminder that is
+failed, flagged or unknown, for the staff's list).
 """
 
 from __future__ import annotations
 
-# KEYS: appointment hash, due zset, events list
+# Shared Lua functions, prepended to the scripts that change a reminder's state.
+# attend: put the appointment on the staff's attention list when the reminder needs a person.
+# fallback: make sure the email twin of a failed SMS reminder exists and is pending or done;
+#   spec = {f = field, id = reminder id, rec = record JSON}; returns covered | added | none.
+HELPERS = """
+local function attend(key, aid, r)
+  if r.s == 'flagged' or r.s == 'unknown' or (r.s == 'failed' and not r.cov) then
+    redis.call('SADD', key, aid)
+  end
+end
+local function fallback(akey, due, spec)
+  local raw = redis.call('HGET', akey, spec.f)
+  if raw then
+    local e = cjson.decode(raw)
+    if e.s == 'scheduled' or e.s == 'claimed' or e.s == 'sending' or e.s == 'sent'
+       or e.s == 'unknown' then
+      return 'covered'
+    end
+    return 'none'
+  end
+  redis.call('HSET', akey, spec.f, spec.rec)
+  redis.call('ZADD', due, cjson.decode(spec.rec).d, spec.id)
+  return 'added'
+end
+"""
+
+# KEYS: appointment hash, due zset, events list, attention set
 # ARGV: appointment id, expected version ("" = any), new version, status, doc JSON,
-#       new reminders JSON [[field, record-json], ...], event JSON, why superseded
+#       new reminders JSON [[field, record-json], ...], event JSON, why superseded, key prefix
 REPLACE = """
 local cur = redis.call('HGET', KEYS[1], 'v')
 if ARGV[2] ~= '' and (cur or '') ~= ARGV[2] then
   return {'conflict', cur or ''}
+end
+local old_doc = redis.call('HGET', KEYS[1], 'doc')
+if old_doc then
+  local old_phone = cjson.decode(old_doc).patient.phone
+  if type(old_phone) == 'string' then
+    redis.call('SREM', ARGV[9] .. ':phone:' .. old_phone, ARGV[1])
+  end
+end
+local new_phone = cjson.decode(ARGV[5]).patient.phone
+if type(new_phone) == 'string' then
+  redis.call('SADD', ARGV[9] .. ':phone:' .. new_phone, ARGV[1])
 end
 local new_version = ARGV[3]
 local all = redis.call('HGETALL', KEYS[1])
@@ -41,6 +82,8 @@ for _, item in ipairs(cjson.decode(ARGV[6])) do
     local r = cjson.decode(raw)
     if r.s == 'scheduled' then
       redis.call('ZADD', KEYS[2], r.d, ARGV[1] .. ':' .. string.sub(f, 3))
+    elseif r.s == 'flagged' then
+      redis.call('SADD', KEYS[4], ARGV[1])
     end
   end
 end
@@ -60,11 +103,12 @@ for i, rid in ipairs(ids) do
   local f = 'r:' .. string.sub(rid, sep + 1)
   local raw = redis.call('HGET', akey, f)
   local r = raw and cjson.decode(raw)
-  if r and (r.s == 'scheduled' or r.s == 'claimed' or r.s == 'sending') then
-    if r.s == 'sending' then
+  if r and (r.s == 'scheduled' or r.s == 'claimed' or r.s == 'sending' or r.s == 'unknown') then
+    -- sending: a worker died mid-send; unknown: a timeout after sending. Look before resending.
+    if r.s == 'sending' or r.s == 'unknown' then
       r.chk = 1
     end
-    if r.s ~= 'scheduled' then
+    if r.s == 'claimed' or r.s == 'sending' then
       r.lost = (r.lost or 0) + 1
     end
     r.s = 'claimed'
@@ -100,7 +144,8 @@ if st ~= 'booked' and r.m ~= 'cancellation' then
   state, why = 'cancelled', 'the appointment was cancelled'
 elseif v ~= ARGV[6] then
   state, why = 'cancelled', 'superseded by version ' .. v
-elseif tonumber(ARGV[4]) > r.dl then
+elseif tonumber(ARGV[4]) > r.dl and not r.chk then
+  -- (with chk set the worker still looks the earlier send up, and records what it finds)
   state, why = 'skipped', 'its deadline passed before it could be sent'
 end
 if state then
@@ -120,10 +165,12 @@ redis.call('ZADD', KEYS[2], ARGV[5], ARGV[2])
 return {'ok', enc, redis.call('HGET', KEYS[1], 'doc')}
 """
 
-# KEYS: appointment hash, due zset, events list
+# KEYS: appointment hash, due zset, events list, attention set
 # ARGV: field, reminder id, token, outcome state, patch JSON, now, retry at ("" = none),
-#       event JSON
-FINISH = """
+#       event JSON, appointment id, email fallback spec JSON ("" = none), why when flagged
+FINISH = (
+    HELPERS
+    + """
 local raw = redis.call('HGET', KEYS[1], ARGV[1])
 if not raw then
   return {'gone', 'missing'}
@@ -142,6 +189,18 @@ r.s = ARGV[4]
 r.tok = nil
 r.lease = nil
 r.at = tonumber(ARGV[6])
+if r.s ~= 'unknown' then
+  r.chk = nil  -- the outcome is known now
+end
+local flagged = false
+if ARGV[10] ~= '' then
+  local spec = cjson.decode(ARGV[10])
+  if fallback(KEYS[1], KEYS[2], spec) == 'none' then
+    r.s, r.why, flagged = 'flagged', ARGV[11], true
+  else
+    r.cov = spec.id
+  end
+end
 if ARGV[7] ~= '' then
   r.d = tonumber(ARGV[7])
   redis.call('ZADD', KEYS[2], ARGV[7], ARGV[2])
@@ -149,6 +208,12 @@ else
   redis.call('ZREM', KEYS[2], ARGV[2])
 end
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(r))
+attend(KEYS[4], ARGV[9], r)
 redis.call('RPUSH', KEYS[3], ARGV[8])
+if flagged then
+  redis.call('RPUSH', KEYS[3], cjson.encode({at = cjson.decode(ARGV[8]).at, type = 'flagged',
+                                             reminder = ARGV[2], why = ARGV[11]}))
+end
 return {'ok', r.s}
 """
+)

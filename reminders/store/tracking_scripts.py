@@ -1,0 +1,117 @@
+"""Lua scripts for what happens after a send: provider status callbacks, and pending SMS
+reminders of a patient who opted out. Same hash layout as ``scripts.py``."""
+
+from __future__ import annotations
+
+from reminders.store.scripts import HELPERS
+
+# Delivery statuses in the order a message moves through them; callbacks may arrive twice or
+# out of order, so a status never replaces one of equal or higher rank.
+RANKS = {
+    "accepted": 1,
+    "scheduled": 1,
+    "queued": 2,
+    "sending": 3,
+    "sent": 4,
+    "delivered": 5,
+    "undelivered": 5,
+    "failed": 5,
+    "canceled": 5,
+    "partially_delivered": 5,
+    "read": 6,
+}
+
+# KEYS: appointment hash, due zset, events list, attention set
+# ARGV: field, reminder id, provider id, status, rank, error code, now, action
+#       ("" | retry | failed | flag | fallback), retry at, why, fallback spec JSON, event JSON,
+#       appointment id
+# A callback for an earlier message of the reminder (before a carrier retry) is 'stale'.
+DELIVERY = (
+    HELPERS
+    + """
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if not raw then
+  return {'missing'}
+end
+local r = cjson.decode(raw)
+local sid = ARGV[3]
+if r.xp == sid or (r.pid and r.pid ~= sid) then
+  return {'stale'}
+end
+if not r.pid and r.s ~= 'unknown' and r.s ~= 'claimed' and r.s ~= 'sending' then
+  return {'stale'}
+end
+local rank = tonumber(ARGV[5])
+local cur = tonumber(r.dr or 0)
+if rank == 0 or rank <= cur then
+  return {'duplicate'}
+end
+r.dlv, r.dr = ARGV[4], rank
+if ARGV[6] ~= '' then
+  r.dcode = ARGV[6]
+end
+if not r.pid then
+  -- the callback settles a send whose outcome was lost: it did go out
+  r.pid, r.s, r.tok, r.lease, r.chk = sid, 'sent', nil, nil, nil
+  redis.call('ZREM', KEYS[2], ARGV[2])
+end
+local action = ARGV[8]
+if action == 'retry' then
+  r.s, r.d, r.xp, r.pid, r.dlv, r.dr, r.cr = 'scheduled', tonumber(ARGV[9]), sid, nil, nil, nil, 1
+  redis.call('ZADD', KEYS[2], ARGV[9], ARGV[2])
+elseif action == 'failed' then
+  r.s = 'failed'
+elseif action == 'flag' then
+  r.s = 'flagged'
+elseif action == 'fallback' then
+  local spec = cjson.decode(ARGV[11])
+  if fallback(KEYS[1], KEYS[2], spec) == 'none' then
+    r.s = 'flagged'
+  else
+    r.s, r.cov = 'failed', spec.id
+  end
+end
+if action ~= '' then
+  r.why, r.at = ARGV[10], tonumber(ARGV[7])
+end
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(r))
+attend(KEYS[4], ARGV[13], r)
+local ev = cjson.decode(ARGV[12])
+ev.state = r.s
+redis.call('RPUSH', KEYS[3], cjson.encode(ev))
+return {'ok', r.s}
+"""
+)
+
+# KEYS: appointment hash, due zset, events list, attention set
+# ARGV: field, reminder id, now, why when flagged, why when email covers it,
+#       fallback spec JSON ("" = none), event time ISO, appointment id
+# Only reminders still waiting are changed; one being sent right now meets the opt-out check
+# in the worker instead.
+OPTED_OUT = (
+    HELPERS
+    + """
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if not raw then
+  return {'missing'}
+end
+local r = cjson.decode(raw)
+if r.s ~= 'scheduled' then
+  return {'unchanged', r.s}
+end
+r.s, r.why = 'flagged', ARGV[4]
+if ARGV[6] ~= '' then
+  local spec = cjson.decode(ARGV[6])
+  if fallback(KEYS[1], KEYS[2], spec) ~= 'none' then
+    r.s, r.why, r.cov = 'skipped', ARGV[5], spec.id
+  end
+end
+r.at = tonumber(ARGV[3])
+redis.call('ZREM', KEYS[2], ARGV[2])
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(r))
+attend(KEYS[4], ARGV[8], r)
+redis.call('RPUSH', KEYS[3], cjson.encode({at = ARGV[7], type = r.s, reminder = ARGV[2],
+                                           why = r.why}))
+return {'ok', r.s}
+"""
+)
