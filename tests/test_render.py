@@ -50,7 +50,7 @@ def test_dates_are_the_patients_local_day_not_the_utc_day() -> None:
 def test_the_medication_message_relays_the_doctors_note_verbatim() -> None:
     out = render("medication_pause", "sms", "en", FACTS, BERLIN, LOCALES)
     assert "Doctor's note: Half dose Monday" in out.text
-    assert "Change no other medicine without your doctor" in out.text
+    assert "Change no other medicine without us and your doctor" in out.text
 
 
 def write_catalog(root: Path, locale: str, entries: dict[tuple[str, str], str]) -> None:
@@ -67,7 +67,8 @@ def write_catalog(root: Path, locale: str, entries: dict[tuple[str, str], str]) 
 
 RESUME_SMS = (
     "medication_resume.sms",
-    "{clinic}: your doctor said you may restart {medicine} from today. Questions: {phone}",
+    "{clinic}: your doctor said you may restart {medicine} from today. Unsure about the dose? "
+    "Ask your doctor or call {phone}",
 )
 
 

@@ -1,19 +1,42 @@
 """Every message the service sends, as SMS and as email, written from the clinic's patient
 information. The service relays the doctor's medication instructions; it never invents one.
 
-Each ``t.fmt(context, msgid, ...)`` call is one catalog entry; the comment above it is the
-translator's note (where it appears, its budget, what each placeholder holds).
+Each ``t.fmt(context, msgid, ...)`` / ``t.nfmt(context, singular, plural, n, ...)`` call is one
+catalog entry; the comment above it is the translator's note (where it appears, its budget, what
+each placeholder holds, with an example).
+
+Values go into the text through ``Env`` (``e.clinic``, ``e.phone``, ...), which wraps them in
+bidi isolates where the language and channel need it (see ``bidi.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
+from reminders.i18n.bidi import NO_ISOLATION, Isolator
 from reminders.i18n.format import LocalFormat
+from reminders.i18n.segments import segments, sms_text
 from reminders.i18n.translator import Translator
 from reminders.models import Medication
+
+# From the clinic's information: no driving for 24 hours after the injection, and leg numbness
+# from the local anaesthetic usually resolves within 24 hours.
+NO_DRIVING_HOURS = 24
+NUMBNESS_HOURS = 24
+# The SMS budget a message is written for when the caller gives none (the schedule's default).
+DEFAULT_SMS_SEGMENTS = 3
+# A medication SMS names the clinic, the medicine and the phone and must say "change no other
+# medicine": with long names that alone fills 3 UCS-2 segments (201 characters) in Polish,
+# Turkish or Arabic, before the doctor's note or the pointer to it. These messages are written
+# for 4 segments; the schedule's rules still say 3 and should be raised (the check warns).
+MEDICATION_SMS_SEGMENTS = 4
+# The longest doctor's note the service should accept (models.py does not cap it yet). The
+# email always carries the note verbatim; an SMS carries it only when the whole SMS stays within
+# its segment budget, and otherwise asks the patient to read the email or call the clinic. The
+# note is never shortened.
+NOTE_MAX_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -33,7 +56,7 @@ class Facts:
 
     @property
     def drive_until(self) -> datetime:
-        return self.end + timedelta(hours=24)
+        return self.end + timedelta(hours=NO_DRIVING_HOURS)
 
 
 @dataclass(frozen=True)
@@ -47,6 +70,8 @@ class Env:
     t: Translator
     f: LocalFormat
     facts: Facts
+    iso: Isolator = NO_ISOLATION
+    sms_segments: int = DEFAULT_SMS_SEGMENTS
 
     @property
     def med(self) -> Medication:
@@ -54,35 +79,82 @@ class Env:
             raise ValueError("this message needs a medicine")
         return self.facts.medicine
 
+    # Values as they go into the text, isolated where the language needs it.
+    @property
+    def clinic(self) -> str:
+        return self.iso.auto(self.facts.clinic_name)
+
+    @property
+    def phone(self) -> str:
+        return self.iso.ltr(self.facts.clinic_phone)
+
+    @property
+    def place(self) -> str:
+        return self.iso.auto(self.facts.place)
+
+    @property
+    def address(self) -> str:
+        return self.iso.auto(self.facts.address)
+
+    @property
+    def name(self) -> str:
+        return self.iso.auto(self.facts.patient_name)
+
+    @property
+    def medicine(self) -> str:
+        return self.iso.auto(self.med.name)
+
+    @property
+    def note(self) -> str:
+        return self.iso.auto(self.med.note.strip())
+
+    def day(self, at: datetime | date) -> str:
+        """Weekday and date in the patient's zone (a plain date is taken as it is)."""
+        return self.iso.auto(self.f.day(at))
+
+    def time(self, at: datetime) -> str:
+        return self.iso.auto(self.f.time(at))
+
 
 @dataclass(frozen=True)
 class MessageDef:
+    """``sms_segments`` is the budget the SMS wording is written for. The schedule's rule has
+    its own budget; ``reminders i18n check`` warns when a rule's is smaller than this one."""
+
     key: str
     sms: Callable[[Env], str]
     email: Callable[[Env], Email]
     needs_medicine: bool = False
+    sms_segments: int = DEFAULT_SMS_SEGMENTS
+
+
+def _when(e: Env, at: datetime) -> dict[str, str]:
+    return {"date": e.day(at), "time": e.time(at)}
+
+
+def _day_time(e: Env, at: datetime) -> str:
+    # TRANSLATORS: SMS and email, a day followed by a time, used inside sentences; at most 30
+    # characters. {date}: weekday and date, e.g. "Sat, Mar 27"; {time}: e.g. "10:00 AM".
+    return e.t.fmt("common", "{date}, {time}", **_when(e, at))
 
 
 def _sign(e: Env) -> str:
-    # TRANSLATORS: Email, closing line of every email. {clinic}: clinic name, e.g. "Riverside
-    # Radiology"; {phone}: clinic phone, e.g. "+49 30 1234567". Keep short.
-    return e.t.fmt(
-        "common.email",
-        "{clinic} · Phone {phone}",
-        clinic=e.facts.clinic_name,
-        phone=e.facts.clinic_phone,
-    )
+    # TRANSLATORS: Email, closing line of every email; at most 60 characters. {clinic}: clinic
+    # name, e.g. "Riverside Radiology"; {phone}: clinic phone, e.g. "+49 30 1234567".
+    return e.t.fmt("common.email", "{clinic} · Phone {phone}", clinic=e.clinic, phone=e.phone)
 
 
 def _greeting(e: Env) -> str:
-    # TRANSLATORS: Email, first line of every email. {name}: the patient's full name, e.g.
-    # "Maria Rossi". Use the polite form of address.
-    return e.t.fmt("common.email", "Dear {name},", name=e.facts.patient_name)
+    # TRANSLATORS: Email, first line of every email; at most 60 characters. {name}: the
+    # patient's full name, e.g. "Maria Rossi". Use the polite form of address.
+    return e.t.fmt("common.email", "Dear {name},", name=e.name)
 
 
 def _no_self_change(e: Env) -> str:
-    # TRANSLATORS: Email, safety sentence in every medication email. Keep the meaning exact:
-    # the patient must not stop or change any medicine on their own.
+    # TRANSLATORS: Email, safety paragraph of every medication email and of the new-date email;
+    # at most 300 characters. Keep the meaning exact: the patient must not stop or change any
+    # medicine on their own; blood thinners prevent stroke and heart attack; aspirin is usually
+    # not stopped.
     return e.t.fmt(
         "common.email",
         "Do not stop any medicine or change its dose unless the radiology clinic and your own "
@@ -91,42 +163,94 @@ def _no_self_change(e: Env) -> str:
     )
 
 
-def _when(e: Env, at: datetime) -> dict[str, str]:
-    return {"date": e.f.day(at), "time": e.f.time(at)}
+def _no_driving_email(e: Env) -> str:
+    # TRANSLATORS: Email, booking confirmation, escort and day-before emails; at most 300
+    # characters. {n}: hours without driving, always 24 in practice (the plural form for 24 is
+    # the one patients see).
+    return e.t.nfmt(
+        "common.email",
+        "After the injection you must not drive or take part in road traffic for {n} hour, "
+        "because the local anaesthetic can slow your reactions. Please arrange for someone to "
+        "take you home.",
+        "After the injection you must not drive or take part in road traffic for {n} hours, "
+        "because the local anaesthetic can slow your reactions. Please arrange for someone to "
+        "take you home.",
+        NO_DRIVING_HOURS,
+    )
 
 
-def _doctor_note_sms(e: Env) -> str:
-    if not e.med.note:
-        return ""
-    # TRANSLATORS: SMS, part of the medication messages, only when the doctor wrote a note.
-    # {note}: the doctor's note, shown exactly as written, e.g. "Take half a tablet on Monday".
-    return " " + e.t.fmt("medication.sms", "Doctor's note: {note}", note=e.med.note)
+# --- medication: the doctor's note, the restart day --------------------------------------------
+
+
+def _with_note_sms(e: Env, text: str) -> str:
+    """The SMS with the doctor's note verbatim when the whole SMS fits its segment budget;
+    otherwise with a pointer to the email and the phone. Never a shortened note."""
+    if not e.med.note.strip():
+        return text
+    # TRANSLATORS: SMS, appended to the medication SMS when the doctor wrote a note; at most 20
+    # characters besides the note. {note}: the doctor's note exactly as written, e.g. "Take
+    # half a tablet on Monday".
+    full = text + " " + e.t.fmt("medication.sms", "Doctor's note: {note}", note=e.note)
+    if segments(sms_text(full)) <= e.sms_segments:
+        return full
+    # TRANSLATORS: SMS, appended to the medication SMS instead of the doctor's note when the
+    # note is too long for the SMS; at most 70 characters. "us" is the radiology clinic.
+    pointer = e.t.fmt("medication.sms", "Your doctor left a note: see our email or call us.")
+    return text + " " + pointer
 
 
 def _doctor_note_email(e: Env) -> list[str]:
-    if not e.med.note:
+    if not e.med.note.strip():
         return []
-    # TRANSLATORS: Email, medication messages, only when the doctor wrote a note.
-    # {note}: the doctor's note, shown exactly as written, e.g. "Take half a tablet on Monday".
-    return [e.t.fmt("medication.email", "Your doctor's note: {note}", note=e.med.note)]
+    # TRANSLATORS: Email, medication emails, only when the doctor wrote a note; at most 30
+    # characters besides the note. {note}: the doctor's note exactly as written, e.g. "Take
+    # half a tablet on Monday".
+    return [e.t.fmt("medication.email", "Your doctor's note: {note}", note=e.note)]
+
+
+def _resume_line(e: Env) -> list[str]:
+    if e.med.resume_on is None:
+        # TRANSLATORS: Email, medication emails, when the doctor gave no restart day; at most
+        # 150 characters. {medicine}: as the doctor entered it, e.g. "Apixaban 5 mg".
+        return [
+            e.t.fmt(
+                "medication.email",
+                "Your doctor will tell you when you may take {medicine} again.",
+                medicine=e.medicine,
+            )
+        ]
+    # TRANSLATORS: Email, medication emails; at most 150 characters. {medicine}: e.g.
+    # "Apixaban 5 mg"; {resume_date}: the day the doctor said it may be restarted, e.g. "Mon,
+    # Mar 29".
+    return [
+        e.t.fmt(
+            "medication.email",
+            "Your doctor said you may restart {medicine} on {resume_date}.",
+            medicine=e.medicine,
+            resume_date=e.day(e.med.resume_on),
+        )
+    ]
 
 
 # --- booking confirmation -----------------------------------------------------------------
 
 
 def booking_confirmation_sms(e: Env) -> str:
-    f = e.facts
-    # TRANSLATORS: SMS sent when the appointment is booked; whole SMS at most 3 segments.
-    # {clinic}: clinic name; {date}: weekday and date, e.g. "Friday, March 26"; {time}: e.g.
-    # "9:00 AM"; {place}: clinic site, e.g. "Riverside Radiology, Floor 2"; {phone}: clinic phone.
-    return e.t.fmt(
+    # TRANSLATORS: SMS sent when the appointment is booked; the whole SMS must fit 3 segments
+    # (about 200 characters for non-Latin scripts or accented letters). {clinic}: clinic name,
+    # e.g. "Riverside Radiology"; {date}: weekday and date, e.g. "Fri, Mar 26"; {time}: e.g.
+    # "9:00 AM"; {n}: hours without driving, always 24 in practice; {phone}: clinic phone, e.g.
+    # "+49 30 1234567".
+    return e.t.nfmt(
         "booking_confirmation.sms",
-        "{clinic}: your injection is booked for {date} at {time} at {place}. You must not drive "
-        "for 24 hours afterwards, so arrange an escort home. Questions: {phone}",
-        clinic=f.clinic_name,
-        place=f.place,
-        phone=f.clinic_phone,
-        **_when(e, f.start),
+        "{clinic}: your injection is booked for {date} at {time}. No driving for {n} hour "
+        "afterwards: please arrange an escort home. Questions: {phone}",
+        "{clinic}: your injection is booked for {date} at {time}. No driving for {n} hours "
+        "afterwards: please arrange an escort home. Questions: {phone}",
+        NO_DRIVING_HOURS,
+        clinic=e.clinic,
+        phone=e.phone,
+        **_when(e, e.facts.start),
     )
 
 
@@ -134,30 +258,25 @@ def booking_confirmation_email(e: Env) -> Email:
     f = e.facts
     return Email(
         # TRANSLATORS: Email subject, booking confirmation, at most 60 characters.
-        # {date}: weekday and date, e.g. "Friday, March 26".
+        # {date}: weekday and date, e.g. "Fri, Mar 26".
         subject=e.t.fmt(
-            "booking_confirmation.email", "Your appointment on {date}", date=e.f.day(f.start)
+            "booking_confirmation.email", "Your appointment on {date}", date=e.day(f.start)
         ),
         paragraphs=[
             _greeting(e),
-            # TRANSLATORS: Email, booking confirmation. {date}: e.g. "Friday, March 26";
-            # {time}: e.g. "9:00 AM"; {place}: clinic site; {address}: street address.
+            # TRANSLATORS: Email, booking confirmation; at most 250 characters. {date}: e.g.
+            # "Fri, Mar 26"; {time}: e.g. "9:00 AM"; {place}: clinic site, e.g. "Riverside
+            # Radiology"; {address}: street address, e.g. "Hauptstraße 1, 10115 Berlin".
             e.t.fmt(
                 "booking_confirmation.email",
                 "Your CT-guided epidural injection is booked for {date} at {time} at {place}, "
                 "{address}.",
-                place=f.place,
-                address=f.address,
+                place=e.place,
+                address=e.address,
                 **_when(e, f.start),
             ),
-            # TRANSLATORS: Email, booking confirmation: why an escort is needed.
-            e.t.fmt(
-                "booking_confirmation.email",
-                "After the injection you must not drive or take part in road traffic for 24 "
-                "hours, because the local anaesthetic can slow your reactions. Please arrange "
-                "for someone to take you home.",
-            ),
-            # TRANSLATORS: Email, booking confirmation: allergies.
+            _no_driving_email(e),
+            # TRANSLATORS: Email, booking confirmation: allergies; at most 200 characters.
             e.t.fmt(
                 "booking_confirmation.email",
                 "If you are allergic to local anaesthetics or to contrast media, please tell us "
@@ -173,39 +292,42 @@ def booking_confirmation_email(e: Env) -> Email:
 
 
 def medication_heads_up_sms(e: Env) -> str:
-    f = e.facts
-    # TRANSLATORS: SMS the day before the doctor's pause day for one medicine; whole SMS at most
-    # 3 segments. {clinic}: clinic name; {medicine}: as the doctor entered it, e.g. "Apixaban
-    # 5 mg"; {pause_date}: e.g. "Thursday, March 25"; {phone}: clinic phone.
+    # TRANSLATORS: SMS the day before the doctor's pause day for one medicine; with the doctor's
+    # note it must fit 3 segments (about 200 characters for non-Latin scripts or accented
+    # letters), so keep it short. {clinic}: clinic name; {medicine}: as the doctor entered it,
+    # e.g. "Apixaban 5 mg"; {pause_date}: first day without it, e.g. "Thu, Mar 25"; {phone}:
+    # clinic phone. "us" is the radiology clinic.
     text = e.t.fmt(
         "medication_heads_up.sms",
         "{clinic}: as your doctor instructed, today is your last day of {medicine}; do not take "
-        "it from {pause_date}. Change no other medicine without your doctor. Questions: {phone}",
-        clinic=f.clinic_name,
-        medicine=e.med.name,
-        phone=f.clinic_phone,
-        pause_date=e.f.day(e.med.pause_from) if e.med.pause_from else "",
+        "it from {pause_date}. Change no other medicine without us and your doctor. "
+        "Questions: {phone}",
+        clinic=e.clinic,
+        medicine=e.medicine,
+        phone=e.phone,
+        pause_date=e.day(e.med.pause_from) if e.med.pause_from else "",
     )
-    return text + _doctor_note_sms(e)
+    return _with_note_sms(e, text)
 
 
 def medication_heads_up_email(e: Env) -> Email:
     return Email(
-        # TRANSLATORS: Email subject, day before a medicine is paused, at most 60 characters.
-        # {medicine}: as the doctor entered it, e.g. "Apixaban 5 mg".
+        # TRANSLATORS: Email subject, day before a medicine is paused, at most 60 characters
+        # besides the medicine. {medicine}: as the doctor entered it, e.g. "Apixaban 5 mg".
         subject=e.t.fmt(
-            "medication_heads_up.email", "Tomorrow: pause {medicine}", medicine=e.med.name
+            "medication_heads_up.email", "Tomorrow: pause {medicine}", medicine=e.medicine
         ),
         paragraphs=[
             _greeting(e),
-            # TRANSLATORS: Email, day before a medicine is paused. {medicine}: e.g. "Apixaban
-            # 5 mg"; {pause_date}: first day without it, e.g. "Thursday, March 25".
+            # TRANSLATORS: Email, day before a medicine is paused; at most 250 characters.
+            # {medicine}: e.g. "Apixaban 5 mg"; {pause_date}: first day without it, e.g. "Thu,
+            # Mar 25".
             e.t.fmt(
                 "medication_heads_up.email",
                 "As your doctor instructed for your injection, today is the last day you take "
                 "{medicine}. Do not take it from {pause_date}.",
-                medicine=e.med.name,
-                pause_date=e.f.day(e.med.pause_from) if e.med.pause_from else "",
+                medicine=e.medicine,
+                pause_date=e.day(e.med.pause_from) if e.med.pause_from else "",
             ),
             *_resume_line(e),
             *_doctor_note_email(e),
@@ -215,55 +337,35 @@ def medication_heads_up_email(e: Env) -> Email:
     )
 
 
-def _resume_line(e: Env) -> list[str]:
-    if e.med.resume_on is None:
-        # TRANSLATORS: Email, medication messages, when the doctor gave no restart day.
-        return [
-            e.t.fmt(
-                "medication.email",
-                "Your doctor will tell you when you may take {medicine} again.",
-                medicine=e.med.name,
-            )
-        ]
-    # TRANSLATORS: Email, medication messages. {medicine}: e.g. "Apixaban 5 mg";
-    # {resume_date}: the day the doctor said it may be restarted, e.g. "Monday, March 29".
-    return [
-        e.t.fmt(
-            "medication.email",
-            "Your doctor said you may restart {medicine} on {resume_date}.",
-            medicine=e.med.name,
-            resume_date=e.f.day(e.med.resume_on),
-        )
-    ]
-
-
 def medication_pause_sms(e: Env) -> str:
-    f = e.facts
-    # TRANSLATORS: SMS on the day the doctor said to pause one medicine; whole SMS at most 3
-    # segments. {clinic}: clinic name; {medicine}: e.g. "Apixaban 5 mg"; {phone}: clinic phone.
+    # TRANSLATORS: SMS on the day the doctor said to pause one medicine; with the doctor's note
+    # it must fit 3 segments (about 200 characters for non-Latin scripts or accented letters),
+    # so keep it short. {clinic}: clinic name; {medicine}: e.g. "Apixaban 5 mg"; {phone}:
+    # clinic phone. "us" is the radiology clinic.
     text = e.t.fmt(
         "medication_pause.sms",
         "{clinic}: as your doctor instructed, do not take {medicine} from today. Change no other "
-        "medicine without your doctor. Questions: {phone}",
-        clinic=f.clinic_name,
-        medicine=e.med.name,
-        phone=f.clinic_phone,
+        "medicine without us and your doctor. Questions: {phone}",
+        clinic=e.clinic,
+        medicine=e.medicine,
+        phone=e.phone,
     )
-    return text + _doctor_note_sms(e)
+    return _with_note_sms(e, text)
 
 
 def medication_pause_email(e: Env) -> Email:
     return Email(
-        # TRANSLATORS: Email subject, the day a medicine is paused, at most 60 characters.
-        # {medicine}: e.g. "Apixaban 5 mg".
-        subject=e.t.fmt("medication_pause.email", "Today: pause {medicine}", medicine=e.med.name),
+        # TRANSLATORS: Email subject, the day a medicine is paused, at most 60 characters
+        # besides the medicine. {medicine}: e.g. "Apixaban 5 mg".
+        subject=e.t.fmt("medication_pause.email", "Today: pause {medicine}", medicine=e.medicine),
         paragraphs=[
             _greeting(e),
-            # TRANSLATORS: Email, the day a medicine is paused. {medicine}: e.g. "Apixaban 5 mg".
+            # TRANSLATORS: Email, the day a medicine is paused; at most 200 characters.
+            # {medicine}: e.g. "Apixaban 5 mg".
             e.t.fmt(
                 "medication_pause.email",
                 "As your doctor instructed for your injection, do not take {medicine} from today.",
-                medicine=e.med.name,
+                medicine=e.medicine,
             ),
             *_resume_line(e),
             *_doctor_note_email(e),
@@ -274,41 +376,44 @@ def medication_pause_email(e: Env) -> Email:
 
 
 def medication_resume_sms(e: Env) -> str:
-    f = e.facts
-    # TRANSLATORS: SMS on the day the doctor said a paused medicine may be restarted; whole SMS
-    # at most 3 segments. {clinic}: clinic name; {medicine}: e.g. "Apixaban 5 mg";
-    # {phone}: clinic phone.
+    # TRANSLATORS: SMS on the day the doctor said a paused medicine may be restarted; with the
+    # doctor's note it must fit 3 segments (about 200 characters for non-Latin scripts or
+    # accented letters). {clinic}: clinic name; {medicine}: e.g. "Apixaban 5 mg"; {phone}:
+    # clinic phone.
     text = e.t.fmt(
         "medication_resume.sms",
-        "{clinic}: your doctor said you may restart {medicine} from today. Questions: {phone}",
-        clinic=f.clinic_name,
-        medicine=e.med.name,
-        phone=f.clinic_phone,
+        "{clinic}: your doctor said you may restart {medicine} from today. Unsure about the "
+        "dose? Ask your doctor or call {phone}",
+        clinic=e.clinic,
+        medicine=e.medicine,
+        phone=e.phone,
     )
-    return text + _doctor_note_sms(e)
+    return _with_note_sms(e, text)
 
 
 def medication_resume_email(e: Env) -> Email:
     return Email(
         # TRANSLATORS: Email subject, the day a paused medicine may be restarted, at most 60
-        # characters. {medicine}: e.g. "Apixaban 5 mg".
+        # characters besides the medicine. {medicine}: e.g. "Apixaban 5 mg".
         subject=e.t.fmt(
-            "medication_resume.email", "You may restart {medicine} today", medicine=e.med.name
+            "medication_resume.email", "You may restart {medicine} today", medicine=e.medicine
         ),
         paragraphs=[
             _greeting(e),
-            # TRANSLATORS: Email, restart day. {medicine}: e.g. "Apixaban 5 mg".
+            # TRANSLATORS: Email, restart day; at most 200 characters. {medicine}: e.g.
+            # "Apixaban 5 mg".
             e.t.fmt(
                 "medication_resume.email",
                 "Your doctor said you may restart {medicine} from today, as before your injection.",
-                medicine=e.med.name,
+                medicine=e.medicine,
             ),
             *_doctor_note_email(e),
-            # TRANSLATORS: Email, restart day: what to do when unsure.
+            # TRANSLATORS: Email, restart day: what to do when unsure; at most 150 characters.
             e.t.fmt(
                 "medication_resume.email",
                 "If you are unsure about the dose, ask your own doctor or call us.",
             ),
+            _no_self_change(e),
             _sign(e),
         ],
     )
@@ -318,17 +423,20 @@ def medication_resume_email(e: Env) -> Email:
 
 
 def escort_sms(e: Env) -> str:
-    f = e.facts
-    # TRANSLATORS: SMS a few days before; whole SMS at most 3 segments. {clinic}: clinic name;
-    # {date}: e.g. "Friday, March 26"; {time}: e.g. "9:00 AM"; {phone}: clinic phone.
-    return e.t.fmt(
+    # TRANSLATORS: SMS a few days before; the whole SMS must fit 3 segments (about 200
+    # characters for non-Latin scripts or accented letters). {clinic}: clinic name; {date}:
+    # e.g. "Fri, Mar 26"; {time}: e.g. "9:00 AM"; {n}: hours without driving, always 24 in
+    # practice; {phone}: clinic phone.
+    return e.t.nfmt(
         "escort.sms",
         "{clinic}: your injection is on {date} at {time}. Please arrange for someone to take you "
-        "home: for 24 hours you must not drive, as the local anaesthetic slows your reactions. "
-        "Questions: {phone}",
-        clinic=f.clinic_name,
-        phone=f.clinic_phone,
-        **_when(e, f.start),
+        "home: no driving for {n} hour afterwards. Questions: {phone}",
+        "{clinic}: your injection is on {date} at {time}. Please arrange for someone to take you "
+        "home: no driving for {n} hours afterwards. Questions: {phone}",
+        NO_DRIVING_HOURS,
+        clinic=e.clinic,
+        phone=e.phone,
+        **_when(e, e.facts.start),
     )
 
 
@@ -339,38 +447,31 @@ def escort_email(e: Env) -> Email:
         subject=e.t.fmt("escort.email", "Please arrange a ride home"),
         paragraphs=[
             _greeting(e),
-            # TRANSLATORS: Email, escort reminder. {date}: e.g. "Friday, March 26";
-            # {time}: e.g. "9:00 AM"; {place}: clinic site.
+            # TRANSLATORS: Email, escort reminder; at most 200 characters. {date}: e.g. "Fri,
+            # Mar 26"; {time}: e.g. "9:00 AM"; {place}: clinic site, e.g. "Riverside Radiology".
             e.t.fmt(
                 "escort.email",
                 "Your injection is on {date} at {time} at {place}.",
-                place=f.place,
+                place=e.place,
                 **_when(e, f.start),
             ),
-            # TRANSLATORS: Email, escort reminder: the reason, from the clinic's information.
-            e.t.fmt(
-                "escort.email",
-                "Please arrange for someone to take you home. For 24 hours after the injection "
-                "you must not drive or take part in road traffic, because the local anaesthetic "
-                "can slow your reactions.",
-            ),
+            _no_driving_email(e),
             _sign(e),
         ],
     )
 
 
 def day_before_sms(e: Env) -> str:
-    f = e.facts
-    # TRANSLATORS: SMS the day before; whole SMS at most 3 segments. {clinic}: clinic name;
-    # {time}: e.g. "9:00 AM"; {place}: clinic site; {phone}: clinic phone.
+    # TRANSLATORS: SMS the day before; the whole SMS must fit 3 segments (about 200 characters
+    # for non-Latin scripts or accented letters). {clinic}: clinic name; {time}: e.g. "9:00 AM";
+    # {phone}: clinic phone. "us" is the radiology clinic.
     return e.t.fmt(
         "day_before.sms",
-        "{clinic}: your injection is tomorrow at {time} at {place}. Bring someone to take you "
-        "home. Allergic to local anaesthetics or contrast media? Tell us before: {phone}",
-        clinic=f.clinic_name,
-        place=f.place,
-        phone=f.clinic_phone,
-        time=e.f.time(f.start),
+        "{clinic}: your injection is tomorrow at {time}. Please bring an escort home. Allergic "
+        "to local anaesthetics or contrast media? Tell us first: {phone}",
+        clinic=e.clinic,
+        phone=e.phone,
+        time=e.time(e.facts.start),
     )
 
 
@@ -379,31 +480,28 @@ def day_before_email(e: Env) -> Email:
     return Email(
         # TRANSLATORS: Email subject, day before, at most 60 characters. {time}: e.g. "9:00 AM".
         subject=e.t.fmt(
-            "day_before.email", "Tomorrow at {time}: your injection", time=e.f.time(f.start)
+            "day_before.email", "Tomorrow at {time}: your injection", time=e.time(f.start)
         ),
         paragraphs=[
             _greeting(e),
-            # TRANSLATORS: Email, day before. {date}: e.g. "Friday, March 26"; {time}: e.g.
-            # "9:00 AM"; {place}: clinic site; {address}: street address.
+            # TRANSLATORS: Email, day before; at most 250 characters. {date}: e.g. "Fri, Mar
+            # 26"; {time}: e.g. "9:00 AM"; {place}: clinic site, e.g. "Riverside Radiology";
+            # {address}: street address, e.g. "Hauptstraße 1, 10115 Berlin".
             e.t.fmt(
                 "day_before.email",
                 "Your injection is tomorrow, {date}, at {time} at {place}, {address}.",
-                place=f.place,
-                address=f.address,
+                place=e.place,
+                address=e.address,
                 **_when(e, f.start),
             ),
-            # TRANSLATORS: Email, day before: escort.
-            e.t.fmt(
-                "day_before.email",
-                "Please bring someone to take you home: you must not drive for 24 hours "
-                "after the injection.",
-            ),
-            # TRANSLATORS: Email, day before: allergies. {phone}: clinic phone.
+            _no_driving_email(e),
+            # TRANSLATORS: Email, day before: allergies; at most 200 characters. {phone}: clinic
+            # phone, e.g. "+49 30 1234567".
             e.t.fmt(
                 "day_before.email",
                 "If you are allergic to local anaesthetics or to contrast media, tell the "
                 "team before the injection. Call us on {phone}.",
-                phone=f.clinic_phone,
+                phone=e.phone,
             ),
             _sign(e),
         ],
@@ -412,52 +510,55 @@ def day_before_email(e: Env) -> Email:
 
 def after_procedure_sms(e: Env) -> str:
     f = e.facts
-    # TRANSLATORS: SMS right after the injection; whole SMS at most 3 segments. {clinic}: clinic
-    # name; {until}: day and time 24 h after the end, e.g. "Saturday, March 27, 10:00 AM";
-    # {phone}: clinic phone.
-    return e.t.fmt(
+    # TRANSLATORS: SMS right after the injection; the whole SMS must fit 3 segments (about 200
+    # characters for non-Latin scripts or accented letters). {clinic}: clinic name; {until}:
+    # day and time 24 h after the end, e.g. "Sat, Mar 27, 10:00 AM"; {n}: hours, always 24 in
+    # practice; {phone}: clinic phone.
+    return e.t.nfmt(
         "after_procedure.sms",
-        "{clinic}: do not drive or take part in road traffic until {until}: the local "
-        "anaesthetic slows your reactions. Leg numbness or weakness usually goes within 24 "
-        "hours. Questions: {phone}",
-        clinic=f.clinic_name,
-        phone=f.clinic_phone,
+        "{clinic}: do not drive or cycle until {until}. Leg numbness or weakness usually goes "
+        "within {n} hour. Questions: {phone}",
+        "{clinic}: do not drive or cycle until {until}. Leg numbness or weakness usually goes "
+        "within {n} hours. Questions: {phone}",
+        NUMBNESS_HOURS,
+        clinic=e.clinic,
+        phone=e.phone,
         until=_day_time(e, f.drive_until),
     )
-
-
-def _day_time(e: Env, at: datetime) -> str:
-    # TRANSLATORS: a day followed by a time, used inside sentences. {date}: e.g. "Saturday,
-    # March 27"; {time}: e.g. "10:00 AM".
-    return e.t.fmt("common", "{date}, {time}", **_when(e, at))
 
 
 def after_procedure_email(e: Env) -> Email:
     f = e.facts
     return Email(
         # TRANSLATORS: Email subject, right after the injection, at most 60 characters.
-        subject=e.t.fmt("after_procedure.email", "After your injection: no driving for 24 hours"),
+        subject=e.t.fmt("after_procedure.email", "After your injection: no driving today"),
         paragraphs=[
             _greeting(e),
-            # TRANSLATORS: Email, right after. {until}: day and time 24 hours after the end,
-            # e.g. "Saturday, March 27, 10:00 AM".
+            # TRANSLATORS: Email, right after; at most 200 characters. {until}: day and time 24
+            # hours after the end, e.g. "Sat, Mar 27, 10:00 AM".
             e.t.fmt(
                 "after_procedure.email",
                 "Do not drive or take part in road traffic until {until}. The local "
                 "anaesthetic can slow your reactions.",
                 until=_day_time(e, f.drive_until),
             ),
-            # TRANSLATORS: Email, right after: expected leg numbness.
-            e.t.fmt(
+            # TRANSLATORS: Email, right after: expected leg numbness; at most 250 characters.
+            # {n}: hours, always 24 in practice.
+            e.t.nfmt(
                 "after_procedure.email",
-                "Temporary numbness and weakness in the leg is expected. It comes from the "
-                "local anaesthetic and usually goes away completely within 24 hours.",
+                "Temporary numbness and weakness in the leg can occur. It comes from the local "
+                "anaesthetic and usually goes away completely within {n} hour.",
+                "Temporary numbness and weakness in the leg can occur. It comes from the local "
+                "anaesthetic and usually goes away completely within {n} hours.",
+                NUMBNESS_HOURS,
             ),
-            # TRANSLATORS: Email, right after: when to call. {phone}: clinic phone.
+            # TRANSLATORS: Email, right after: when to call; at most 200 characters. {until}:
+            # as above, e.g. "Sat, Mar 27, 10:00 AM"; {phone}: clinic phone.
             e.t.fmt(
                 "after_procedure.email",
-                "If the numbness or weakness has not gone after 24 hours, call us on {phone}.",
-                phone=f.clinic_phone,
+                "If the numbness or weakness has not gone by {until}, call us on {phone}.",
+                until=_day_time(e, f.end + timedelta(hours=NUMBNESS_HOURS)),
+                phone=e.phone,
             ),
             _sign(e),
         ],
@@ -465,51 +566,53 @@ def after_procedure_email(e: Env) -> Email:
 
 
 def next_day_sms(e: Env) -> str:
-    f = e.facts
-    # TRANSLATORS: SMS the day after; whole SMS at most 3 segments. {clinic}: clinic name;
-    # {phone}: clinic phone.
+    # TRANSLATORS: SMS the day after; the whole SMS must fit 3 segments (about 200 characters
+    # for non-Latin scripts or accented letters), so it names only some effects ("e.g."); the
+    # email lists them all.
+    # {clinic}: clinic name; {phone}: clinic phone.
     return e.t.fmt(
         "next_day.sms",
-        "{clinic}: possible cortisone effects: calf cramps, slight weight gain, higher blood "
-        "sugar or blood pressure, acne, bruising, period changes. Rash, swelling or trouble "
-        "breathing: get urgent help. Questions: {phone}",
-        clinic=f.clinic_name,
-        phone=f.clinic_phone,
+        "{clinic}: the cortisone may cause e.g. calf cramps, higher blood sugar or blood "
+        "pressure, acne or bruising. Rash, swelling or trouble breathing: get urgent help. "
+        "Questions: {phone}",
+        clinic=e.clinic,
+        phone=e.phone,
     )
 
 
 def next_day_email(e: Env) -> Email:
-    f = e.facts
     return Email(
         # TRANSLATORS: Email subject, day after the injection, at most 60 characters.
         subject=e.t.fmt("next_day.email", "After your injection: what to watch for"),
         paragraphs=[
             _greeting(e),
             # TRANSLATORS: Email, day after: the cortisone side effects from the clinic's
-            # information. Keep every item.
+            # information; at most 300 characters. Keep every item.
             e.t.fmt(
                 "next_day.email",
                 "The cortisone in your injection can cause: calf cramps, slight weight gain, "
                 "a slight rise in blood sugar or blood pressure, acne, bruising more easily, "
                 "and changes to menstrual periods.",
             ),
-            # TRANSLATORS: Email, day after: general side effects are rare.
+            # TRANSLATORS: Email, day after: general side effects are rare; at most 200
+            # characters.
             e.t.fmt(
                 "next_day.email",
                 "Because the amount of cortisone is small and local, general cortisone side "
                 "effects are expected only in exceptional cases.",
             ),
-            # TRANSLATORS: Email, day after: allergic reaction, urgent.
+            # TRANSLATORS: Email, day after: allergic reaction, urgent; at most 250 characters.
             e.t.fmt(
                 "next_day.email",
                 "Local anaesthetics and contrast media can cause allergic reactions. If you "
                 "have a rash, swelling or difficulty breathing, get urgent medical help.",
             ),
-            # TRANSLATORS: Email, day after: contact. {phone}: clinic phone.
+            # TRANSLATORS: Email, day after: contact; at most 150 characters. {phone}: clinic
+            # phone, e.g. "+49 30 1234567".
             e.t.fmt(
                 "next_day.email",
                 "For any other question or concern, call us on {phone}.",
-                phone=f.clinic_phone,
+                phone=e.phone,
             ),
             _sign(e),
         ],
@@ -520,42 +623,43 @@ def next_day_email(e: Env) -> Email:
 
 
 def cancellation_sms(e: Env) -> str:
-    f = e.facts
-    # TRANSLATORS: SMS when the clinic cancels; whole SMS at most 3 segments. {clinic}: clinic
-    # name; {date}: e.g. "Friday, March 26"; {time}: e.g. "9:00 AM"; {phone}: clinic phone.
+    # TRANSLATORS: SMS when the clinic cancels; the whole SMS must fit 3 segments (about 200
+    # characters for non-Latin scripts or accented letters). {clinic}: clinic name; {date}:
+    # e.g. "Fri, Mar 26"; {time}: e.g. "9:00 AM"; {phone}: clinic phone.
     return e.t.fmt(
         "cancellation.sms",
         "{clinic}: your injection on {date} at {time} is cancelled. Ask your doctor before "
         "restarting or changing any medicine. Questions: {phone}",
-        clinic=f.clinic_name,
-        phone=f.clinic_phone,
-        **_when(e, f.start),
+        clinic=e.clinic,
+        phone=e.phone,
+        **_when(e, e.facts.start),
     )
 
 
 def cancellation_email(e: Env) -> Email:
     f = e.facts
     return Email(
-        # TRANSLATORS: Email subject, cancellation, at most 60 characters. {date}: e.g.
-        # "Friday, March 26".
+        # TRANSLATORS: Email subject, cancellation, at most 60 characters. {date}: e.g. "Fri,
+        # Mar 26".
         subject=e.t.fmt(
-            "cancellation.email", "Cancelled: your appointment on {date}", date=e.f.day(f.start)
+            "cancellation.email", "Cancelled: your appointment on {date}", date=e.day(f.start)
         ),
         paragraphs=[
             _greeting(e),
-            # TRANSLATORS: Email, cancellation. {date}: e.g. "Friday, March 26"; {time}:
-            # e.g. "9:00 AM".
+            # TRANSLATORS: Email, cancellation; at most 150 characters. {date}: e.g. "Fri, Mar
+            # 26"; {time}: e.g. "9:00 AM".
             e.t.fmt(
                 "cancellation.email",
                 "Your injection on {date} at {time} has been cancelled.",
                 **_when(e, f.start),
             ),
-            # TRANSLATORS: Email, cancellation: medicines. {phone}: clinic phone.
+            # TRANSLATORS: Email, cancellation: medicines; at most 250 characters. {phone}:
+            # clinic phone, e.g. "+49 30 1234567".
             e.t.fmt(
                 "cancellation.email",
                 "If you paused a medicine for this appointment, ask your doctor before "
                 "restarting or changing it. Call us on {phone} to book a new appointment.",
-                phone=f.clinic_phone,
+                phone=e.phone,
             ),
             _sign(e),
         ],
@@ -563,38 +667,39 @@ def cancellation_email(e: Env) -> Email:
 
 
 def reschedule_sms(e: Env) -> str:
-    f = e.facts
-    # TRANSLATORS: SMS when the appointment moves; whole SMS at most 3 segments. {clinic}:
-    # clinic name; {date}: new date, e.g. "Friday, March 26"; {time}: new time, e.g. "9:00 AM";
-    # {place}: clinic site; {phone}: clinic phone.
+    # TRANSLATORS: SMS when the appointment moves; the whole SMS must fit 3 segments (about 200
+    # characters for non-Latin scripts or accented letters). {clinic}: clinic name; {date}: new
+    # date, e.g. "Fri, Mar 26"; {time}: new time, e.g. "9:00 AM"; {phone}: clinic phone.
     return e.t.fmt(
         "reschedule.sms",
-        "{clinic}: your injection has moved to {date} at {time} at {place}. New reminders will "
-        "follow. Questions: {phone}",
-        clinic=f.clinic_name,
-        place=f.place,
-        phone=f.clinic_phone,
-        **_when(e, f.start),
+        "{clinic}: your injection has moved to {date} at {time}. Earlier dates no longer apply; "
+        "new reminders will follow. Questions: {phone}",
+        clinic=e.clinic,
+        phone=e.phone,
+        **_when(e, e.facts.start),
     )
 
 
 def reschedule_email(e: Env) -> Email:
     f = e.facts
     return Email(
-        # TRANSLATORS: Email subject, appointment moved, at most 60 characters. {date}: new date.
-        subject=e.t.fmt("reschedule.email", "New date: {date}", date=e.f.day(f.start)),
+        # TRANSLATORS: Email subject, appointment moved, at most 60 characters. {date}: the new
+        # date, e.g. "Fri, Mar 26".
+        subject=e.t.fmt("reschedule.email", "New date: {date}", date=e.day(f.start)),
         paragraphs=[
             _greeting(e),
-            # TRANSLATORS: Email, appointment moved. {date}, {time}: the new date and time;
-            # {place}: clinic site; {address}: street address.
+            # TRANSLATORS: Email, appointment moved; at most 250 characters. {date}, {time}: the
+            # new date and time, e.g. "Fri, Mar 26", "9:00 AM"; {place}: clinic site, e.g.
+            # "Riverside Radiology"; {address}: street address, e.g. "Hauptstraße 1, Berlin".
             e.t.fmt(
                 "reschedule.email",
                 "Your injection has moved to {date} at {time} at {place}, {address}.",
-                place=f.place,
-                address=f.address,
+                place=e.place,
+                address=e.address,
                 **_when(e, f.start),
             ),
-            # TRANSLATORS: Email, appointment moved: earlier instructions.
+            # TRANSLATORS: Email, appointment moved: earlier instructions; at most 250
+            # characters.
             e.t.fmt(
                 "reschedule.email",
                 "Earlier messages about dates no longer apply. We will send new reminders, "
@@ -615,12 +720,21 @@ MESSAGES: dict[str, MessageDef] = {
             medication_heads_up_sms,
             medication_heads_up_email,
             needs_medicine=True,
+            sms_segments=MEDICATION_SMS_SEGMENTS,
         ),
         MessageDef(
-            "medication_pause", medication_pause_sms, medication_pause_email, needs_medicine=True
+            "medication_pause",
+            medication_pause_sms,
+            medication_pause_email,
+            needs_medicine=True,
+            sms_segments=MEDICATION_SMS_SEGMENTS,
         ),
         MessageDef(
-            "medication_resume", medication_resume_sms, medication_resume_email, needs_medicine=True
+            "medication_resume",
+            medication_resume_sms,
+            medication_resume_email,
+            needs_medicine=True,
+            sms_segments=MEDICATION_SMS_SEGMENTS,
         ),
         MessageDef("escort", escort_sms, escort_email),
         MessageDef("day_before", day_before_sms, day_before_email),
