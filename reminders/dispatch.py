@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from reminders import fallback
 from reminders.channels import Channel, DeliveryError, Outgoing
 from reminders.i18n import Facts, render
 from reminders.i18n.render import RenderError
@@ -27,6 +28,9 @@ class DeliveryConfig:
     retry_backoff: float = 60
     locales_dir: Path = Path("locales")
     clinic_default_locale: str = "en"
+    # Look up a send whose answer was lost this long after it (the provider has it by then).
+    reconcile_delay: float = 120
+    is_safety: Callable[[str, str], bool] = fallback.never
 
 
 def dispatch_tick(
@@ -69,9 +73,9 @@ def deliver(
     config: DeliveryConfig,
 ) -> str:
     """Deliver one claimed reminder, re-checking right before sending that the appointment is
-    still booked at the reminder's version, that its deadline has not passed and that the channel
-    is still allowed. Returns the state it ends in; a duplicate task returns 'gone' and sends
-    nothing."""
+    still booked at the reminder's version, that its deadline has not passed, that the channel
+    is still allowed and that an SMS patient has not opted out. Returns the state it ends in; a
+    duplicate task returns 'gone' and sends nothing."""
     begun = store.begin_send(rid, token, now(), config.send_lease)
     if begun.status != "ok":
         return begun.status
@@ -80,6 +84,7 @@ def deliver(
 
     def finish(state: str, event: str, retry_at: datetime | None = None, **patch: Any) -> str:
         at = now()
+        fb, flag_why = patch.pop("fallback", None), patch.pop("flag_why", "")
         store.finish(
             rid,
             token,
@@ -88,17 +93,35 @@ def deliver(
             patch=patch,
             retry_at=retry_at,
             event={"at": at.isoformat(), "type": event, "reminder": rid, **patch},
+            fallback=fb,
+            flag_why=flag_why,
         )
-        return state
+        if fb is None:
+            return state
+        after = store.reminder(rid)  # the store flags it when the email cannot replace it
+        return str(after.state) if after is not None else state
 
     channel = channels.get(rec.channel)
     address = _address(appt, rec.channel)
-    if channel is None or address is None or rec.channel not in appt.patient.channels:
+    allowed = rec.channel in appt.patient.channels or rec.fallback_for is not None
+    if channel is None or address is None or not allowed:
         return finish("skipped", "skipped", why=f"channel {rec.channel} is no longer allowed")
     if rec.check_before_resend:
-        earlier = channel.find_sent(rid)
+        try:
+            earlier = channel.find_sent(rid)
+        except DeliveryError as exc:
+            # Still cannot tell whether it went out: never send blindly; look again later.
+            later = now() + timedelta(seconds=config.reconcile_delay)
+            retry = later if later < rec.deadline else None
+            return finish("unknown", "unknown", retry_at=retry, chk=1, err=_err(exc))
         if earlier is not None:
-            return finish("sent", "sent", pid=earlier, why="found sent after a lost worker")
+            return finish("sent", "sent", pid=earlier, why="found sent after a lost outcome")
+        if now() > rec.deadline:
+            return finish("skipped", "skipped", why="its deadline passed before it could be sent")
+    if rec.channel == "sms" and (block := store.sms_block(address)):
+        return _sms_unusable(
+            block.reason, appt, rec, now(), config, finish, opted_out=block.opted_out
+        )
     try:
         out = render(
             rec.message,
@@ -112,23 +135,44 @@ def deliver(
     except RenderError as exc:
         log.error("render failed for %s: %s", rid, exc)
         return finish("failed", "failed", why="the message could not be rendered")
-    fallback = "; ".join(out.fallbacks) or None
-    message = Outgoing(rid, rec.channel, address, out.locale, out.text, out.subject, out.html)
+    fallback_note = "; ".join(out.fallbacks) or None
+    message = Outgoing(
+        rid, rec.channel, address, out.locale, out.text, out.subject, out.html, rec.deadline
+    )
     try:
         provider_id = channel.send(message)
     except DeliveryError as exc:
-        return _failed(exc, rec, now(), config, finish)
-    return finish("sent", "sent", pid=provider_id, loc=out.locale, fb=fallback)
+        return _failed(exc, store, appt, rec, address, now(), config, finish)
+    return finish("sent", "sent", pid=provider_id, loc=out.locale, fb=fallback_note)
 
 
 def _failed(
     exc: DeliveryError,
+    store: Store,
+    appt: Appointment,
     rec: ReminderRecord,
+    address: str,
     at: datetime,
     config: DeliveryConfig,
     finish: Callable[..., str],
 ) -> str:
-    err = f"{exc.code}: {exc.reason}" if exc.code else exc.reason
+    err = _err(exc)
+    if exc.ambiguous:
+        retry_at = at + timedelta(seconds=config.reconcile_delay)
+        return finish("unknown", "unknown", retry_at=retry_at, chk=1, err=err)
+    if exc.retry_after is not None:
+        # Our own rate limit: not an attempt, so it does not count towards max_attempts.
+        retry_at = at + timedelta(seconds=exc.retry_after * random.uniform(1.0, 1.5))  # noqa: S311
+        if retry_at <= rec.deadline:
+            return finish("scheduled", "throttled", retry_at=retry_at, att=rec.attempts - 1)
+    if rec.channel == "sms" and exc.permanent and exc.unreachable:
+        if exc.opted_out:
+            store.opt_out(address, at, source=f"provider {exc.code}")
+        else:
+            store.mark_unusable(address, at, exc.code or "", exc.reason)
+        return _sms_unusable(
+            exc.reason, appt, rec, at, config, finish, opted_out=exc.opted_out, err=err
+        )
     if exc.permanent:
         return finish("failed", "failed", why="the provider refused it permanently", err=err)
     attempt = rec.attempts  # begin_send has already counted this one
@@ -137,6 +181,25 @@ def _failed(
     if attempt >= config.max_attempts or retry_at > rec.deadline:
         return finish("failed", "failed", why="gave up after temporary errors", err=err)
     return finish("scheduled", "retry", retry_at=retry_at, err=err)
+
+
+def _sms_unusable(
+    reason: str,
+    appt: Appointment,
+    rec: ReminderRecord,
+    at: datetime,
+    config: DeliveryConfig,
+    finish: Callable[..., str],
+    *,
+    opted_out: bool,
+    **extra: Any,
+) -> str:
+    o = fallback.when_sms_unusable(appt, rec, reason, at, config.is_safety, opted_out=opted_out)
+    return finish(o.state, o.state, why=o.why, fallback=o.fallback, flag_why=o.flag_why, **extra)
+
+
+def _err(exc: DeliveryError) -> str:
+    return f"{exc.code}: {exc.reason}" if exc.code else exc.reason
 
 
 def _address(appt: Appointment, channel: str) -> str | None:

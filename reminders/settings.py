@@ -86,6 +86,7 @@ class TwilioSettings:
     timeout_connect: float = 5.0
     timeout_read: float = 15.0
     rate_per_second: float = 1.0
+    carrier_retry_delay: float = 3600.0
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,7 @@ def _twilio() -> TwilioSettings:
         timeout_connect=env_float("TWILIO_TIMEOUT_CONNECT", 5.0, minimum=0.1),
         timeout_read=env_float("TWILIO_TIMEOUT_READ", 15.0, minimum=0.1),
         rate_per_second=env_float("SMS_RATE_PER_SECOND", 1.0, minimum=0.01),
+        carrier_retry_delay=env_float("SMS_CARRIER_RETRY_DELAY", 3600.0, minimum=1),
     )
 
 

@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from reminders import __version__
-from reminders.api import appointments, health, schedules, staff
+from reminders.api import appointments, health, schedules, staff, webhooks
 from reminders.logsafe import install as install_log_masking
 from reminders.models import ValidationError
 
@@ -25,6 +25,7 @@ def create_app() -> FastAPI:
     app.include_router(schedules.router)
     app.include_router(staff.router)
     app.include_router(health.router)
+    app.include_router(webhooks.router)
     return app
 
 

@@ -82,7 +82,8 @@ class TwilioSms:
             )
         if message.deadline is not None:
             params["validity_period"] = validity_period(message.deadline, now)
-        memo = {"to": message.to, "at": now.timestamp(), "sha": _digest(message.text)}
+        # Real time, not the service clock: it is compared with Twilio's own timestamps.
+        memo = {"to": message.to, "at": time.time(), "sha": _digest(message.text)}
         self.r.set(self._key("try", message.reminder_id), json.dumps(memo), ex=_MEMO_TTL)
         try:
             created = self.client.messages.create(**params)

@@ -37,6 +37,12 @@ class AttentionItem:
     reminder: ReminderRecord
 
 
+@dataclass(frozen=True)
+class SmsBlock:
+    reason: str
+    opted_out: bool = False
+
+
 class Contacts:
     r: redis.Redis
     prefix: str
@@ -76,14 +82,14 @@ class Contacts:
     def clear_unusable(self, phone: str) -> None:
         self.r.hdel(self._k("sms:unusable"), phone)
 
-    def sms_block(self, phone: str) -> str | None:
+    def sms_block(self, phone: str) -> SmsBlock | None:
         """Why SMS to ``phone`` must not be tried, or None."""
         if self.is_opted_out(phone):
-            return "the patient opted out of SMS"
+            return SmsBlock("the patient opted out of SMS", opted_out=True)
         raw = self.r.hget(self._k("sms:unusable"), phone)
         if raw:
             entry = json.loads(raw)
-            return f"the number cannot receive SMS ({entry['code']}: {entry['reason']})"
+            return SmsBlock(f"the number cannot receive SMS ({entry['code']}: {entry['reason']})")
         return None
 
     def _log(self, phone: str, at: datetime, kind: str, **more: str) -> None:

@@ -23,7 +23,8 @@ RANKS = {
 
 # KEYS: appointment hash, due zset, events list, attention set
 # ARGV: field, reminder id, provider id, status, rank, error code, now, action
-#       ("" | retry | failed | flag | fallback), retry at, why, fallback spec JSON, event JSON,
+#       ("" | retry | failed | flag | fallback), retry at, why, fallback spec JSON (its ``fw``:
+#       why when flagged), event JSON,
 #       appointment id
 # A callback for an earlier message of the reminder (before a carrier retry) is 'stale'.
 DELIVERY = (
@@ -63,16 +64,17 @@ elseif action == 'failed' then
   r.s = 'failed'
 elseif action == 'flag' then
   r.s = 'flagged'
-elseif action == 'fallback' then
+local why = ARGV[10]
+if action == 'fallback' then
   local spec = cjson.decode(ARGV[11])
   if fallback(KEYS[1], KEYS[2], spec) == 'none' then
-    r.s = 'flagged'
+    r.s, why = 'flagged', spec.fw or why
   else
     r.s, r.cov = 'failed', spec.id
   end
 end
 if action ~= '' then
-  r.why, r.at = ARGV[10], tonumber(ARGV[7])
+  r.why, r.at = why, tonumber(ARGV[7])
 end
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(r))
 attend(KEYS[4], ARGV[13], r)

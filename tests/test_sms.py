@@ -1,0 +1,192 @@
+"""The Twilio SMS channel: the real SDK over real HTTP against tests/fake_twilio.py."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from datetime import timedelta
+from urllib.parse import unquote
+
+import pytest
+import redis
+
+from reminders.channels import DeliveryError, Outgoing
+from reminders.channels.ratelimit import TokenBucket
+from reminders.channels.twilio_codes import CarrierAction, carrier_action
+from reminders.channels.twilio_http import ConfiguredHttpClient
+from reminders.clock import FixedClock
+from tests.factories import BOOKED_AT
+from tests.fake_twilio import MESSAGING_SERVICE, PUBLIC, FakeTwilio, sms_channel
+
+RID = "APT-1001:1:escort:-:sms"
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeTwilio]:
+    server = FakeTwilio().start()
+    yield server
+    server.stop()
+
+
+def message(deadline_hours: float = 2, text: str = "Hello ’Maria’") -> Outgoing:
+    return Outgoing(
+        RID,
+        "sms",
+        "+4915112345678",
+        "en",
+        text,
+        deadline=BOOKED_AT + timedelta(hours=deadline_hours),
+    )
+
+
+def test_it_sends_through_the_messaging_service_with_callback_validity_and_smart_encoding(
+    fake: FakeTwilio, client: redis.Redis, prefix: str
+) -> None:
+    sms = sms_channel(fake, client, prefix, FixedClock(BOOKED_AT))
+    sid = sms.send(message())
+    assert sid.startswith("SM") and sid in fake.messages
+    (posted,) = fake.creates
+    assert posted["To"] == "+4915112345678"
+    assert posted["Body"] == "Hello ’Maria’"
+    assert posted["MessagingServiceSid"] == MESSAGING_SERVICE and "From" not in posted
+    assert posted["SmartEncoded"] == "true"
+    assert posted["ValidityPeriod"] == "7200"
+    assert posted["StatusCallback"].startswith(f"{PUBLIC}/twilio/status/")
+    assert unquote(posted["StatusCallback"].rsplit("/", 1)[1]) == RID
+
+
+def test_it_can_send_from_a_phone_number(
+    fake: FakeTwilio, client: redis.Redis, prefix: str
+) -> None:
+    sms = sms_channel(fake, client, prefix, FixedClock(BOOKED_AT), from_number="+15005550006")
+    sms.send(message())
+    assert fake.creates[0]["From"] == "+15005550006"
+    assert "MessagingServiceSid" not in fake.creates[0]
+
+
+def test_the_validity_period_never_outlives_twilios_ten_hour_limit(
+    fake: FakeTwilio, client: redis.Redis, prefix: str
+) -> None:
+    sms = sms_channel(fake, client, prefix, FixedClock(BOOKED_AT))
+    sms.send(message(deadline_hours=48))
+    assert fake.creates[0]["ValidityPeriod"] == "36000"
+
+
+@pytest.mark.parametrize(
+    ("fault", "kind", "code", "flags"),
+    [
+        ("21211", "permanent", "21211", {"unreachable"}),
+        ("21614", "permanent", "21614", {"unreachable"}),
+        ("21610", "permanent", "21610", {"unreachable", "opted_out"}),
+        ("429", "temporary", "20429", set()),
+        ("500", "temporary", "20500", set()),
+        ("timeout", "ambiguous", "timeout", set()),
+    ],
+)
+def test_each_twilio_failure_is_classified(
+    fake: FakeTwilio,
+    client: redis.Redis,
+    prefix: str,
+    fault: str,
+    kind: str,
+    code: str,
+    flags: set[str],
+) -> None:
+    sms = sms_channel(fake, client, prefix, FixedClock(BOOKED_AT))
+    fake.fail_next(fault)
+    with pytest.raises(DeliveryError) as caught:
+        sms.send(message())
+    exc = caught.value
+    assert (exc.kind, exc.code) == (kind, code)
+    assert {f for f in ("unreachable", "opted_out") if getattr(exc, f)} == flags
+
+
+def test_a_refused_connection_is_temporary(client: redis.Redis, prefix: str) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    closed = FakeTwilio()
+    closed.server = type("S", (), {"server_address": ("127.0.0.1", port)})()  # type: ignore[assignment]
+    sms = sms_channel(closed, client, prefix, FixedClock(BOOKED_AT))
+    with pytest.raises(DeliveryError) as caught:
+        sms.send(message())
+    assert caught.value.kind == "temporary" and caught.value.code == "connect"
+
+
+def test_a_send_lost_to_a_timeout_is_found_by_looking_it_up(
+    fake: FakeTwilio, client: redis.Redis, prefix: str
+) -> None:
+    sms = sms_channel(fake, client, prefix, FixedClock(BOOKED_AT))
+    fake.fail_next("timeout")
+    with pytest.raises(DeliveryError):
+        sms.send(message())
+    (sid,) = fake.messages
+    assert sms.find_sent(RID) == sid
+    assert len(fake.creates) == 1
+
+
+def test_looking_up_a_message_twilio_never_created_finds_nothing(
+    fake: FakeTwilio, client: redis.Redis, prefix: str
+) -> None:
+    sms = sms_channel(fake, client, prefix, FixedClock(BOOKED_AT))
+    assert sms.find_sent(RID) is None  # never tried: Twilio is not even asked
+    assert fake.lists == 0
+    fake.fail_next("timeout")
+    with pytest.raises(DeliveryError):
+        sms.send(message())
+    fake.messages.clear()
+    assert sms.find_sent(RID) is None
+    assert fake.lists == 1
+
+
+def test_a_sender_over_its_rate_waits_briefly_then_gives_the_reminder_back(
+    fake: FakeTwilio, client: redis.Redis, prefix: str
+) -> None:
+    waits: list[float] = []
+    sms = sms_channel(
+        fake, client, prefix, FixedClock(BOOKED_AT), rate=0.1, max_wait=1.0, sleep=waits.append
+    )
+    sms.send(message())
+    with pytest.raises(DeliveryError) as caught:
+        sms.send(message())
+    assert caught.value.kind == "throttled"
+    assert caught.value.retry_after is not None and 9 < caught.value.retry_after <= 10
+    assert waits == [] and len(fake.creates) == 1
+
+
+def test_the_token_bucket_is_shared_by_every_worker(client: redis.Redis, prefix: str) -> None:
+    a = TokenBucket(client, f"{prefix}:rate:x", 2)
+    b = TokenBucket(redis.Redis(connection_pool=client.connection_pool), f"{prefix}:rate:x", 2)
+    assert [a.take(), b.take()] == [0.0, 0.0]
+    wait = a.take()
+    assert 0 < wait <= 0.5
+    assert b.take() > 0
+
+
+def test_the_api_base_url_rewrites_only_twilio_hosts() -> None:
+    http = ConfiguredHttpClient("http://127.0.0.1:9999/prefix", 1, 2)
+    assert http.timeout == (1, 2)
+    url = "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json?x=1"
+    assert (
+        http.rewrite(url)
+        == "http://127.0.0.1:9999/prefix/2010-04-01/Accounts/AC1/Messages.json?x=1"
+    )
+    assert http.rewrite("https://example.org/a") == "https://example.org/a"
+    default = ConfiguredHttpClient("https://api.twilio.com", 1, 2)
+    assert default.rewrite(url) == url
+
+
+@pytest.mark.parametrize(
+    ("code", "action"),
+    [
+        ("30003", CarrierAction.RETRY_ONCE),
+        ("30006", CarrierAction.FALLBACK),
+        ("30004", CarrierAction.FLAG),
+        ("30005", CarrierAction.FLAG),
+        ("30007", CarrierAction.FLAG),
+        ("30008", CarrierAction.FLAG),
+        ("", CarrierAction.FLAG),
+    ],
+)
+def test_carrier_errors_map_to_one_action_each(code: str, action: CarrierAction) -> None:
+    assert carrier_action(code) is action
