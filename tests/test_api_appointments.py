@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -186,3 +187,38 @@ def test_unknown_appointments_are_404(api: tuple[TestClient, FixedClock]) -> Non
     assert (
         http.post("/appointments/NOPE/cancel", json={}, headers=AS_INTEGRATION).status_code == 404
     )
+
+
+def test_a_cancellation_racing_dispatch_never_lets_a_stale_reminder_out(
+    api: tuple[TestClient, FixedClock],
+) -> None:
+    http, clock = api
+    for n in range(20):
+        data = appointment_data(external_id=f"RACE-{n}")
+        http.post("/appointments", json=data, headers=AS_INTEGRATION)
+    clock.set(BOOKED_AT + timedelta(days=12, hours=12))  # many reminders due at once
+    store = runtime.store()
+    pairs: list[tuple[str, str]] = []
+    dispatch_tick(store, clock.now(), lambda r, t: pairs.append((r, t)))
+    assert len(pairs) > 100
+
+    def worker() -> None:
+        for rid, token in pairs:
+            deliver(store, rid, token, runtime.channels(), clock.now, runtime.delivery_config())
+
+    t = threading.Thread(target=worker)
+    t.start()
+    for n in range(20):
+        http.post(f"/appointments/RACE-{n}/cancel", json={"notify": False}, headers=AS_INTEGRATION)
+    t.join()
+    for n in range(20):
+        events = store.events(f"RACE-{n}")
+        cancelled_at = next(i for i, e in enumerate(events) if e["type"] == "cancelled")
+        late_sends = [e for e in events[cancelled_at:] if e["type"] == "sent"]
+        # A send recorded after the cancel must have begun before it (in flight), never after.
+        snap = store.snapshot(f"RACE-{n}")
+        assert snap is not None
+        for e in late_sends:
+            assert e["reminder"].split(":")[1] == "1"
+        assert all(r.state in {"sent", "cancelled", "skipped"} for r in snap.reminders)
+    assert store.due_count(clock.now() + timedelta(days=30)) == 0
