@@ -64,6 +64,7 @@ elseif action == 'failed' then
   r.s = 'failed'
 elseif action == 'flag' then
   r.s = 'flagged'
+end
 local why = ARGV[10]
 if action == 'fallback' then
   local spec = cjson.decode(ARGV[11])
