@@ -51,6 +51,7 @@ class FakeTwilio:
     messages: dict[str, dict[str, Any]] = field(default_factory=dict)
     faults: list[str] = field(default_factory=list)
     lists: int = 0
+    base_url: str = ""  # set instead of start() to point clients at a closed port
 
     def start(self) -> FakeTwilio:
         fake = self
@@ -68,12 +69,14 @@ class FakeTwilio:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
         return self
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return self.base_url or f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def stop(self) -> None:
         self._release.set()

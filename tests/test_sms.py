@@ -105,8 +105,7 @@ def test_a_refused_connection_is_temporary(client: redis.Redis, prefix: str) -> 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    closed = FakeTwilio()
-    closed.server = type("S", (), {"server_address": ("127.0.0.1", port)})()  # type: ignore[assignment]
+    closed = FakeTwilio(base_url=f"http://127.0.0.1:{port}")
     sms = sms_channel(closed, client, prefix, FixedClock(BOOKED_AT))
     with pytest.raises(DeliveryError) as caught:
         sms.send(message())

@@ -27,9 +27,10 @@ def build(
     msg["Date"] = format_datetime(now)
     digest = hashlib.sha256(message.reminder_id.encode()).hexdigest()[:32]
     msg["Message-ID"] = f"<{digest}.reminder@{domain}>"
-    msg["Content-Language"] = message.locale.replace("_", "-")
     msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation auto-replies, please
     msg.set_content(message.text, charset="utf-8")
     if message.html:
         msg.add_alternative(message.html, subtype="html", charset="utf-8")
+    # After the content: set_content() drops every Content-* header.
+    msg["Content-Language"] = message.locale.replace("_", "-")
     return msg
