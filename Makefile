@@ -31,6 +31,7 @@ lint: $(STAMP) ## ruff, mypy, schedule files and the catalog template
 	$(BIN)/mypy
 	$(BIN)/reminders schedule check
 	$(MAKE) --no-print-directory i18n-stale
+	$(MAKE) --no-print-directory i18n-check
 
 typecheck: $(STAMP) ## mypy only
 	$(BIN)/mypy
@@ -55,6 +56,13 @@ i18n-stale: $(STAMP) ## fail when locales/messages.pot does not match the code
 	stale = pot_is_stale(Path('locales')); \
 	print('locales/messages.pot is stale: run make i18n-extract' if stale else 'messages.pot is up to date'); \
 	sys.exit(1 if stale else 0)"
+
+.PHONY: i18n-check i18n-stats
+i18n-check: $(STAMP) ## fail on a broken, missing, fuzzy or too long translation, or a stale .pot
+	$(BIN)/reminders i18n check
+
+i18n-stats: $(STAMP) ## per language: translated, fuzzy, missing, review status, longest SMS
+	$(BIN)/reminders i18n stats
 
 bench: $(STAMP) ## print the engine's speed and memory figures beside plain Celery ETA tasks
 	$(BIN)/python bench/bench_engine.py

@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from reminders import runtime
@@ -68,9 +69,19 @@ def _parser() -> argparse.ArgumentParser:
         ("extract", "write locales/messages.pot from the code"),
         ("update", "merge messages.pot into every language's .po"),
         ("compile", "build .mo files from the .po files"),
+        ("check", "fail on broken, missing, fuzzy or too long translations, or a stale .pot"),
+        ("stats", "per language: translated, fuzzy, missing, review status, longest SMS"),
+        ("preview", "every message as a patient with --locale receives it"),
     ):
         cmd = i18n_sub.add_parser(name, help=helptext)
         cmd.set_defaults(run=_i18n, action=name)
+        if name in ("check", "stats", "preview"):
+            cmd.add_argument("--locales-dir", help="catalogs to use (default: the shipped ones)")
+        if name == "preview":
+            cmd.add_argument("--locale", required=True, help="BCP 47 tag, e.g. ar, pt-BR")
+            cmd.add_argument("--long", action="store_true", help="long names, the doctor's note")
+            cmd.add_argument("--html", action="store_true", help="also print the email HTML")
+            cmd.add_argument("--tz", default="Europe/Berlin", type=_zone, help="IANA zone")
 
     serve = sub.add_parser("serve", help="run the HTTP API and Twilio webhooks (uvicorn)")
     serve.add_argument("--host", default="127.0.0.1")
@@ -135,18 +146,64 @@ def _schedule_check(args: argparse.Namespace) -> int:
 
 
 def _i18n(args: argparse.Namespace) -> int:
-    from reminders.i18n import tooling  # noqa: PLC0415
+    from reminders.i18n import samples, tooling  # noqa: PLC0415
 
-    locales_dir = runtime.settings().locales_dir
+    settings = runtime.settings()
+    locales_dir = settings.locales_dir
+    chosen = Path(args.locales_dir) if getattr(args, "locales_dir", None) else locales_dir
     if args.action == "extract":
         print(f"wrote {tooling.extract(locales_dir)}")
     elif args.action == "update":
         for po in tooling.update(locales_dir):
             print(f"updated {po}")
-    else:
+    elif args.action == "compile":
         for mo in tooling.compile_all(locales_dir):
             print(f"compiled {mo}")
+    elif args.action == "check":
+        return _i18n_check(chosen, locales_dir)
+    elif args.action == "stats":
+        _i18n_stats(chosen)
+    else:
+        print(
+            samples.preview_text(
+                args.locale,
+                chosen,
+                long=args.long,
+                show_html=args.html,
+                zone=ZoneInfo(args.tz),
+                clinic_default=settings.clinic.default_locale,
+            )
+        )
     return 0
+
+
+def _i18n_check(chosen: Path, locales_dir: Path) -> int:
+    from reminders.i18n import qa  # noqa: PLC0415
+
+    report = qa.check(chosen, pot_dir=locales_dir)
+    for note in report.notes:
+        print(f"checked {note}")
+    for warning in report.warnings:
+        print(f"warning: {warning}")
+    for problem in report.problems:
+        print(f"error: {problem}", file=sys.stderr)
+    if not report.ok:
+        print(f"{len(report.problems)} problem(s) in {chosen}", file=sys.stderr)
+        return 1
+    print(f"all catalogs in {chosen} are complete, valid and within their SMS budgets")
+    return 0
+
+
+def _i18n_stats(chosen: Path) -> None:
+    from reminders.i18n import qa  # noqa: PLC0415
+
+    print(qa.stats_table(chosen))
+    print()
+    print("Longest SMS per language (long names, the doctor's note):")
+    rows = [["locale", "message", "segments", "encoding", "units"]]
+    for s in qa.longest_sms(chosen):
+        rows.append([s.locale, s.message, str(s.segments), s.encoding, str(s.units)])
+    print(qa.table(rows))
 
 
 def _serve(args: argparse.Namespace) -> int:

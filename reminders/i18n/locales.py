@@ -9,9 +9,11 @@ from __future__ import annotations
 import gettext
 import io
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
+from babel.core import get_global
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -52,17 +54,40 @@ def chain(tag: str, locales_dir: Path, clinic_default: str = SOURCE_LOCALE) -> l
         steps = [norm]
         if loc.script and loc.territory:
             steps.append(f"{loc.language}_{loc.script}")
-        if loc.territory and not loc.script:
-            likely = Locale.parse(loc.language)  # zh_CN -> zh_Hans via CLDR likely subtags
-            if likely.script:
-                steps.append(f"{loc.language}_{likely.script}")
+        if not loc.script:
+            # zh, zh_SG -> zh_Hans by CLDR likely subtags; Babel already turns zh-CN into
+            # zh_Hans_CN and zh-TW into zh_Hant_TW (which must not fall back to zh_Hans).
+            script = _likely_script(loc.language, loc.territory)
+            if script:
+                steps.append(f"{loc.language}_{script}")
         steps.append(loc.language)
+        if not any(step in have for step in steps):
+            # No catalog for the language itself: a regional variant in the same script reads
+            # better than the clinic's language (pt_PT -> pt_BR), never across scripts
+            # (zh_Hant stays away from zh_Hans).
+            script = loc.script or _likely_script(loc.language, loc.territory)
+            steps.extend(
+                other
+                for other in sorted(have)
+                if other.split("_")[0] == loc.language
+                and (Locale.parse(other).script or _likely_script(loc.language, None)) == script
+            )
         for step in steps:
             if step in have and step not in out:
                 out.append(step)
     if SOURCE_LOCALE not in out:
         out.append(SOURCE_LOCALE)
     return out
+
+
+def _likely_script(language: str, territory: str | None) -> str | None:
+    likely: Mapping[str, str] = get_global("likely_subtags")
+    for key in (f"{language}_{territory}" if territory else None, language):
+        if key and key in likely:
+            parts = likely[key].split("_")
+            if len(parts) >= 2 and len(parts[1]) == 4:
+                return parts[1]
+    return None
 
 
 def catalog(locale: str, locales_dir: Path) -> gettext.GNUTranslations | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from reminders.i18n.messages import Facts
@@ -62,3 +63,38 @@ def long_variants() -> Iterator[Facts]:
             yield facts
             if offset == 0:
                 yield replace(facts, medicine=replace(med, note=""))
+
+
+def preview_text(
+    tag: str,
+    locales_dir: Path,
+    *,
+    long: bool = False,
+    show_html: bool = False,
+    zone: ZoneInfo = ZONE,
+    clinic_default: str = "en",
+) -> str:
+    """Every message, SMS and email, as a patient with ``tag`` would receive it, with the SMS
+    segment count and any fallback."""
+    from reminders.i18n.messages import MESSAGES  # noqa: PLC0415
+    from reminders.i18n.render import render  # noqa: PLC0415
+    from reminders.i18n.segments import count  # noqa: PLC0415
+
+    facts = LONG if long else SAMPLE
+    lines: list[str] = []
+    for key in MESSAGES:
+        sms = render(key, "sms", tag, facts, zone, locales_dir, clinic_default)
+        mail = render(key, "email", tag, facts, zone, locales_dir, clinic_default)
+        lines.append(f"=== {key}")
+        lines.append(f"--- SMS ({sms.locale}, {count(sms.text)})")
+        lines.append(sms.text)
+        lines.append(f"--- Email ({mail.locale})")
+        lines.append(f"Subject: {mail.subject}")
+        lines.append(mail.text)
+        if show_html and mail.html:
+            lines.append("--- HTML")
+            lines.append(mail.html.rstrip())
+        for fb in dict.fromkeys(sms.fallbacks + mail.fallbacks):
+            lines.append(f"!!! fell back: {fb}")
+        lines.append("")
+    return "\n".join(lines)
