@@ -317,3 +317,73 @@ def test_rescheduling_keeps_sent_reminders_and_does_not_repeat_them(
     assert {r.rule for r in sent} == {"booking_confirmation"} and len(sent) == 2
     day_before = [r for r in snap.reminders if r.rule == "day_before" and r.version == 2]
     assert {r.due_at.isoformat() for r in day_before} == {"2027-03-29T16:00:00+00:00"}
+
+
+# --- side indexes: phone -> appointments, the attention list, delivery status -------------------
+
+
+def test_the_phone_index_follows_bookings_and_number_changes(
+    store: Store, epidural: Schedule
+) -> None:
+    book(store, make_appointment(), epidural, BOOKED_AT)
+    book(store, make_appointment(external_id="APT-2"), epidural, BOOKED_AT)
+    assert store.appointments_for_phone("+4915112345678") == ["APT-1001", "APT-2"]
+    book(store, make_appointment(patient__phone="+4915199999999"), epidural, BOOKED_AT)
+    assert store.appointments_for_phone("+4915112345678") == ["APT-2"]
+    assert store.appointments_for_phone("+4915199999999") == ["APT-1001"]
+
+
+def test_a_reminder_flagged_at_booking_is_on_the_attention_list(
+    store: Store, epidural: Schedule
+) -> None:
+    # Booked after the pause day began: the pause reminder is flagged for staff to call.
+    late = BOOKED_AT + timedelta(days=10, hours=2)
+    book(store, make_appointment(), epidural, late)
+    items = store.attention_items()
+    assert items and all(i.reminder.state == ReminderState.FLAGGED for i in items)
+    assert {i.reminder.rule for i in items} == {"medication_pause"}
+
+
+def test_the_attention_list_drops_appointments_with_nothing_left_to_do(
+    store: Store, client: redis.Redis, prefix: str, epidural: Schedule
+) -> None:
+    book(store, make_appointment(), epidural, BOOKED_AT)
+    client.sadd(f"{prefix}:attention", "APT-1001")  # e.g. a flag since resolved by rebooking
+    assert store.attention_items() == []
+    assert not client.sismember(f"{prefix}:attention", "APT-1001")
+
+
+def test_delivery_status_only_moves_forward(
+    store: Store, client: redis.Redis, prefix: str, epidural: Schedule
+) -> None:
+    book(store, make_appointment(), epidural, BOOKED_AT)
+    clock = FixedClock(BOOKED_AT)
+    channels = outbox(client, prefix, clock)
+    rid = next(r for r, _ in claim_all(store, clock) if r.endswith("sms"))
+    clock.set(BOOKED_AT + timedelta(seconds=301))  # its claim lapsed: claim it again to deliver
+    for again, token in claim_all(store, clock):
+        deliver(store, again, token, channels, clock.now, CONFIG)
+    pid = f"outbox-{rid}"
+    results = [
+        store.record_delivery(rid, pid, status, clock.now())
+        for status in ("sent", "delivered", "sent", "delivered", "queued")
+    ]
+    assert results == ["ok", "ok", "duplicate", "duplicate", "duplicate"]
+    assert store.record_delivery(rid, "SMother", "failed", clock.now()) == "stale"
+    rec = store.reminder(rid)
+    assert rec is not None and rec.delivery == "delivered" and rec.state == ReminderState.SENT
+
+
+def test_opt_outs_are_listed_with_their_source(store: Store) -> None:
+    assert store.opt_out("+4915112345678", BOOKED_AT, source="inbound", keyword="stop")
+    assert not store.opt_out("+4915112345678", BOOKED_AT, source="inbound", keyword="stop")
+    assert store.opted_out_numbers()["+4915112345678"]["keyword"] == "stop"
+    assert store.opt_in("+4915112345678", BOOKED_AT, source="inbound", keyword="start")
+    assert store.opted_out_numbers() == {}
+
+
+def test_acknowledgements_keep_the_first_and_are_listed_across_appointments(store: Store) -> None:
+    assert store.acknowledge("APT-1", "escort", BOOKED_AT, "1")
+    assert not store.acknowledge("APT-1", "escort", BOOKED_AT + timedelta(hours=1), "YES")
+    assert [a["text"] for a in store.acknowledgements("APT-1")] == ["1"]
+    assert store.recent_acknowledgements() == [("APT-1", "escort", BOOKED_AT)]
