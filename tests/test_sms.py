@@ -10,11 +10,15 @@ from urllib.parse import unquote
 import pytest
 import redis
 
+from reminders import runtime
 from reminders.channels import DeliveryError, Outgoing
+from reminders.channels.email import SmtpEmail
 from reminders.channels.ratelimit import TokenBucket
+from reminders.channels.sms import TwilioSms
 from reminders.channels.twilio_codes import CarrierAction, carrier_action
 from reminders.channels.twilio_http import ConfiguredHttpClient
 from reminders.clock import FixedClock
+from reminders.settings import ImproperlyConfigured
 from tests.factories import BOOKED_AT
 from tests.fake_twilio import MESSAGING_SERVICE, PUBLIC, FakeTwilio, sms_channel
 
@@ -189,3 +193,33 @@ def test_the_api_base_url_rewrites_only_twilio_hosts() -> None:
 )
 def test_carrier_errors_map_to_one_action_each(code: str, action: CarrierAction) -> None:
     assert carrier_action(code) is action
+
+
+def test_the_runtime_builds_twilio_and_smtp_channels_from_settings(
+    monkeypatch: pytest.MonkeyPatch, fake: FakeTwilio, redis_url: str, prefix: str
+) -> None:
+    for name, value in {
+        "REDIS_URL": redis_url,
+        "REMINDERS_KEY_PREFIX": prefix,
+        "REMINDERS_CHANNELS": "twilio,smtp",
+        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+        "TWILIO_AUTH_TOKEN": fake.auth_token,
+        "TWILIO_FROM_NUMBER": "+15005550006",
+        "TWILIO_API_BASE_URL": fake.url,
+        "PUBLIC_BASE_URL": PUBLIC,
+        "SMTP_SECURITY": "ssl",
+    }.items():
+        monkeypatch.setenv(name, value)
+    runtime.reset()
+    try:
+        chans = runtime.channels()
+        assert isinstance(chans["sms"], TwilioSms) and isinstance(chans["email"], SmtpEmail)
+        assert runtime.settings().smtp.port == 465
+        chans["sms"].send(message())
+        assert fake.creates[0]["From"] == "+15005550006"
+        monkeypatch.delenv("TWILIO_AUTH_TOKEN")
+        runtime.reset()
+        with pytest.raises(ImproperlyConfigured, match="TWILIO_AUTH_TOKEN"):
+            runtime.channels()
+    finally:
+        runtime.reset()
