@@ -88,8 +88,8 @@ def msgfmt_problems(po: Path, locale: str, cat: Catalog | None) -> tuple[str, li
         m = _MSGFMT_LINE.match(raw)
         if not m or m.group("file").endswith("msgfmt"):
             continue
-        line = int(m.group("line"))
-        out.append(Problem(locale, po, line, _msgid_at(cat, line), f"msgfmt: {m.group('msg')}"))
+        line, msgid = _entry_at(cat, int(m.group("line")))
+        out.append(Problem(locale, po, line, msgid, f"msgfmt: {m.group('msg')}"))
     if not out:
         out.append(Problem(locale, po, 0, "", f"msgfmt --check failed: {proc.stderr.strip()}"))
     return "msgfmt --check", out
@@ -113,15 +113,21 @@ def _line_of(exc: Exception) -> int:
     return int(found.group(1)) if found else 0
 
 
-def _msgid_at(cat: Catalog | None, line: int) -> str:
-    """The msgid of the entry a msgfmt line number falls in."""
-    if cat is None:
-        return ""
-    best = ""
-    for m in cat:
-        if m.id and m.lineno and m.lineno <= line + 3:
-            best = _first(m.id)
-    return best
+def _entry_at(cat: Catalog | None, line: int) -> tuple[int, str]:
+    """msgfmt names the line of the msgstr; the entry it belongs to is the last one whose msgid
+    starts at or before that line."""
+    found: Message | None = None
+    for m in cat or []:
+        if (
+            m.id
+            and m.lineno is not None
+            and m.lineno <= line
+            and (found is None or (found.lineno or 0) < m.lineno)
+        ):
+            found = m
+    if found is None or found.lineno is None:
+        return line, ""
+    return found.lineno, _first(found.id)
 
 
 # --- entries against the template --------------------------------------------------------------
