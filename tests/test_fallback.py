@@ -102,6 +102,7 @@ def test_a_landline_reported_by_the_carrier_sends_the_safety_reminder_by_email(
     assert email["to"] == "maria@example.org"
     assert world.store.attention_items() == []
     # The number is now known to be unusable: the next SMS is not even tried.
+    assert world.store.unusable_numbers()["+4915112345678"]["code"] == "30006"
     creates = len(fake.creates)
     day_before = datetime.fromisoformat("2027-03-27T17:00:00+00:00")
     assert world.run(day_before)["APT-1001:1:day_before:-:sms"] == "failed"

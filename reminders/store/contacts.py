@@ -79,6 +79,11 @@ class Contacts:
         entry = json.dumps({"at": at.isoformat(), "code": code, "reason": reason})
         self.r.hset(self._k("sms:unusable"), phone, entry)
 
+    def unusable_numbers(self) -> dict[str, dict[str, str]]:
+        """Numbers SMS is no longer tried for, with the provider code and reason."""
+        raw = self.r.hgetall(self._k("sms:unusable"))
+        return {_text(k): json.loads(v) for k, v in raw.items()}
+
     def clear_unusable(self, phone: str) -> None:
         self.r.hdel(self._k("sms:unusable"), phone)
 
