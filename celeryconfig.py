@@ -28,4 +28,8 @@ beat_schedule = {
         # A tick that could not run in time is worthless: the next one claims the same work.
         "options": {"expires": max(_s.dispatch_interval * 2, 1.0)},
     },
+    "purge-expired-patient-data": {
+        "task": "reminders.purge_expired",
+        "schedule": 3600.0,
+    },
 }

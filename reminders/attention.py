@@ -71,7 +71,7 @@ def _snapshots(store: Store) -> Iterator[Snapshot]:
 def _for(snap: Snapshot, store: Store, now: datetime) -> Iterator[Item]:
     aid = snap.appointment.external_id
     for r in snap.reminders:
-        if str(r.state) in NEEDS_HUMAN:
+        if str(r.state) in NEEDS_HUMAN and not r.covered_by:
             detail = "; ".join(x for x in (r.reason, r.error or "") if x)
             yield Item(
                 f"{r.state}:{r.id}",

@@ -11,7 +11,8 @@ from reminders.store import ReminderRecord, Store, VersionConflict
 
 _RETRIES = 20
 _SAME_MOMENT = timedelta(seconds=1)
-_DELIVERED = (ReminderState.SENT, ReminderState.SENDING)
+# UNKNOWN: the provider may have delivered it; treat it as told rather than risk a repeat.
+_DELIVERED = (ReminderState.SENT, ReminderState.SENDING, ReminderState.UNKNOWN)
 
 
 @dataclass(frozen=True)

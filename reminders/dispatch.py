@@ -13,6 +13,7 @@ from typing import Any
 from reminders import fallback
 from reminders.channels import Channel, DeliveryError, Outgoing
 from reminders.i18n import Facts, render
+from reminders.i18n.locales import normalize
 from reminders.i18n.render import RenderError
 from reminders.models import Appointment
 from reminders.store import ReminderRecord, Store
@@ -31,6 +32,8 @@ class DeliveryConfig:
     # Look up a send whose answer was lost this long after it (the provider has it by then).
     reconcile_delay: float = 120
     is_safety: Callable[[str, str], bool] = fallback.never
+    # The rule's SMS budget (procedure, rule) -> segments; None: the message's own.
+    sms_budget: Callable[[str, str], int | None] = lambda procedure, rule: None
 
 
 def dispatch_tick(
@@ -96,6 +99,11 @@ def deliver(
             fallback=fb,
             flag_why=flag_why,
         )
+        counted = [state] if state in ("sent", "failed") else []
+        if patch.get("fb"):
+            counted.append("fallbacks")
+        if counted:
+            store.count(*counted)
         if fb is None:
             return state
         after = store.reminder(rid)  # the store flags it when the email cannot replace it
@@ -131,11 +139,12 @@ def deliver(
             appt.patient.zone,
             config.locales_dir,
             config.clinic_default_locale,
+            config.sms_budget(appt.procedure.type, rec.rule),
         )
     except RenderError as exc:
         log.error("render failed for %s: %s", rid, exc)
         return finish("failed", "failed", why="the message could not be rendered")
-    fallback_note = "; ".join(out.fallbacks) or None
+    fallback_note = "; ".join(out.fallbacks) or _not_theirs(appt.patient.locale, out.locale)
     message = Outgoing(
         rid, rec.channel, address, out.locale, out.text, out.subject, out.html, rec.deadline
     )
@@ -224,3 +233,11 @@ def facts_for(
 
 
 __all__ = ["DeliveryConfig", "deliver", "dispatch_tick", "facts_for", "ts"]
+
+
+def _not_theirs(requested: str, used: str) -> str | None:
+    """Name the fallback when the patient's language has no catalog at all."""
+    wanted = (normalize(requested) or requested).split("_")[0]
+    if used.split("_", maxsplit=1)[0] == wanted:
+        return None
+    return f"{requested}: no catalog for this language; sent in {used}"

@@ -15,6 +15,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 CHANNELS = ("sms", "email")
+# The doctor's note is sent verbatim, never cut: this keeps it a note, not a letter.
+NOTE_MAX_CHARS = 200
 _EXTERNAL_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -194,12 +196,20 @@ def validate(a: Appointment) -> Appointment:
         raise ValidationError("procedure.start", "needs a UTC offset, e.g. 2027-03-28T09:00+02:00")
     if not 1 <= a.procedure.duration_minutes <= 24 * 60:
         raise ValidationError("procedure.duration_minutes", "must be between 1 and 1440")
-    for i, m in enumerate(a.medications):
+    _validate_medications(a.medications)
+    return a
+
+
+def _validate_medications(medications: tuple[Medication, ...]) -> None:
+    for i, m in enumerate(medications):
         if not m.name.strip():
             raise ValidationError(f"medications[{i}].name", "must not be empty")
+        if len(m.note) > NOTE_MAX_CHARS:
+            raise ValidationError(
+                f"medications[{i}].note", f"is longer than {NOTE_MAX_CHARS} characters"
+            )
         if m.pause_from and m.resume_on and m.resume_on < m.pause_from:
             raise ValidationError(f"medications[{i}].resume_on", "is before pause_from")
-    return a
 
 
 def _section(data: dict[str, Any], key: str, where: str | None = None) -> dict[str, Any]:

@@ -115,6 +115,7 @@ def preview(
             zone,
             locales_dir,
             clinic_default,
+            schedule.rule(r.rule).sms_segments,
         )
         items.append(PreviewItem(r, out.locale, out.text, out.subject, out.fallbacks, zone))
     return items

@@ -4,6 +4,7 @@ schedules. Celery tasks and the CLI get them from here."""
 from __future__ import annotations
 
 import functools
+import sys
 from pathlib import Path
 
 import redis
@@ -15,7 +16,7 @@ from reminders.channels.outbox import OutboxChannel
 from reminders.dispatch import DeliveryConfig
 from reminders.fallback import safety_from
 from reminders.models import CHANNELS
-from reminders.schedule import Schedule, find, load
+from reminders.schedule import Schedule, ScheduleError, find, load
 from reminders.store import Store
 
 
@@ -48,7 +49,8 @@ def channels() -> dict[str, Channel]:
     for kind in s.channels:
         if kind == "outbox":
             for name in CHANNELS:
-                out.setdefault(name, OutboxChannel(name, client(), s.key_prefix, clock()))
+                echo = sys.stdout if s.outbox_echo else None
+                out.setdefault(name, OutboxChannel(name, client(), s.key_prefix, clock(), echo))
         elif kind == "twilio":
             out["sms"] = twilio_sms()
         elif kind == "smtp":
@@ -112,7 +114,15 @@ def delivery_config() -> DeliveryConfig:
         locales_dir=s.locales_dir,
         clinic_default_locale=s.clinic.default_locale,
         is_safety=safety_from(schedule),
+        sms_budget=_sms_budget,
     )
+
+
+def _sms_budget(procedure: str, rule: str) -> int | None:
+    try:
+        return schedule(procedure).rule(rule).sms_segments
+    except (KeyError, ScheduleError, OSError):
+        return None
 
 
 @functools.cache

@@ -118,6 +118,7 @@ class Settings:
     clinic: Clinic
     locales_dir: Path
     outbox_echo: bool = True
+    retention_days: int = 30
     public_base_url: str = ""
     twilio: TwilioSettings = field(default_factory=TwilioSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
@@ -151,6 +152,7 @@ def load() -> Settings:
         ),
         locales_dir=Path(env_str("REMINDERS_LOCALES_DIR", str(_default_locales_dir()))),
         outbox_echo=env_str("REMINDERS_OUTBOX_ECHO", "1") not in {"0", "false", "no"},
+        retention_days=env_int("REMINDERS_RETENTION_DAYS", 30, minimum=1),
         public_base_url=_raw("PUBLIC_BASE_URL") or "",
         twilio=_twilio(),
         smtp=_smtp(),

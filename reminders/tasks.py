@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reminders import dispatch, runtime
+from reminders import dispatch, retention, runtime
 from reminders.celery_app import app
 
 
@@ -40,3 +40,11 @@ def deliver(reminder_id: str, token: str) -> str:
         runtime.clock().now,
         runtime.delivery_config(),
     )
+
+
+@app.task(name="reminders.purge_expired", ignore_result=True)
+def purge_expired() -> dict[str, Any]:
+    purged = retention.purge(
+        runtime.store(), runtime.clock().now(), runtime.settings().retention_days
+    )
+    return {"purged": len(purged)}

@@ -105,7 +105,7 @@ def test_the_timeline_shows_states_local_times_and_delivery_events(
     body = res.json()
     sent = [r for r in body["reminders"] if r["state"] == "sent"]
     assert {r["rule"] for r in sent} == {"booking_confirmation"}
-    assert all(r["locale"] == "en" and r["provider_id"] for r in sent)
+    assert all(r["locale"] == "de" and r["provider_id"] for r in sent)
     assert [e["type"] for e in body["events"]] == ["booked", "sent", "sent"]
     assert body["appointment"]["patient"]["name"] == "Maria Rossi"
 
@@ -132,7 +132,7 @@ def test_rescheduling_after_the_patient_was_told_sends_a_reschedule_notice(
         for m in outbox.messages()  # type: ignore[attr-defined]
         if "notice_reschedule" in m["reminder"] and m["channel"] == "sms"
     ]
-    assert len(texts) == 1 and "Mon, Mar 29" in texts[0] and "10:00" in texts[0]
+    assert len(texts) == 1 and "29. März" in texts[0] and "10:00" in texts[0]
 
 
 def test_editing_contact_details_replans_without_notices(

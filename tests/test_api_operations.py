@@ -180,3 +180,19 @@ def test_contact_details_are_masked_in_logs(caplog: pytest.LogCaptureFixture) ->
     with caplog.at_level(logging.INFO, logger="reminders.test"):
         logger.info("patient %s at %s", "+49 151 1234 5678", "a.b@example.com")
     assert "1234" not in caplog.text and "example.com" not in caplog.text
+
+
+def test_sent_messages_and_language_fallbacks_are_counted(
+    api: tuple[TestClient, FixedClock],
+) -> None:
+    http, clock = api
+    http.post(
+        "/appointments", json=appointment_data(patient__locale="sw"), headers=AS_INTEGRATION
+    )  # Swahili: no catalog, falls back to the clinic default
+    assert deliver_due(clock) == ["sent", "sent"]
+    text = http.get("/metrics").text
+    assert "reminders_sent_total 2" in text and "reminders_failed_total 0" in text
+    assert "reminders_fallbacks_total 2" in text
+    timeline = http.get("/appointments/APT-1001", headers=AS_STAFF).json()
+    sent = [r for r in timeline["reminders"] if r["state"] == "sent"]
+    assert all("no catalog" in (r["fallback"] or "") for r in sent)

@@ -30,14 +30,12 @@ DEFAULT_SMS_SEGMENTS = 3
 # A medication SMS names the clinic, the medicine and the phone and must say "change no other
 # medicine": with long names that alone fills 3 UCS-2 segments (201 characters) in Polish,
 # Turkish or Arabic, before the doctor's note or the pointer to it. These messages are written
-# for 5 segments, so that a doctor's note of realistic length travels in the SMS in every
-# language; the schedule's rules still say 3 and should be raised (the check warns).
+# for 5 segments (and the schedule's rules say 5), so that a doctor's note of realistic length
+# travels in the SMS in every language.
 MEDICATION_SMS_SEGMENTS = 5
-# The longest doctor's note the service should accept (models.py does not cap it yet). The
-# email always carries the note verbatim; an SMS carries it only when the whole SMS stays within
-# its segment budget, and otherwise asks the patient to read the email or call the clinic. The
-# note is never shortened.
-NOTE_MAX_CHARS = 200
+# The email always carries the doctor's note verbatim (models.NOTE_MAX_CHARS caps it); an SMS
+# carries it only when the whole SMS stays within its segment budget, and otherwise asks the
+# patient to read the email or call the clinic. The note is never shortened.
 
 
 @dataclass(frozen=True)

@@ -205,6 +205,13 @@ class Store(Tracking, Contacts):
 
     # --- health and metrics -----------------------------------------------------------------
 
+    def count(self, *names: str) -> None:
+        """Bump the Prometheus counters the /metrics endpoint reports."""
+        with self.r.pipeline(transaction=False) as pipe:
+            for name in names:
+                pipe.hincrby(f"{self.prefix}:metrics", name, 1)
+            pipe.execute()
+
     def record_dispatch_run(self, now: datetime, summary: dict[str, Any]) -> None:
         self.r.hset(
             f"{self.prefix}:dispatch", mapping={"at": ts(now), "summary": json.dumps(summary)}
