@@ -48,7 +48,9 @@ def dispatch_tick(
     """Claim due reminders in batches and hand each (id, token) to ``enqueue``. Safe to run
     twice at once: a claim is atomic, and a second tick finds nothing left to claim. Returns a
     summary for the logs."""
-    lock = store.try_lock("dispatch", lease_seconds)
+    # The lock only stops ticks from overlapping; if its holder dies, the next tick must not wait
+    # for the whole claim lease (claims are atomic, so an early second tick is harmless).
+    lock = store.try_lock("dispatch", min(lease_seconds, 30))
     if lock is None:
         return {"skipped": "another dispatch tick is running"}
     claimed = 0

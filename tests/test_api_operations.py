@@ -165,12 +165,19 @@ def test_patient_data_is_purged_after_the_retention_period_but_the_audit_trail_s
         clock.set(BOOKED_AT + timedelta(days=day, hours=12))
         deliver_due(clock)
     assert purge(store, clock.now(), days=30) == []
+    phone = "+4915112345678"
+    store.acknowledge("APT-1001", "escort", clock.now(), "YES my son Marco drives")
+    store.record_reply(phone, "Can Marco come in with me?", clock.now(), ["APT-1001"])
     later = BOOKED_AT + timedelta(days=15 + 31)
     assert purge(store, later, days=30) == ["APT-1001"]
     assert store.snapshot("APT-1001") is None
+    assert store.appointments_for_phone(phone) == []
+    assert store.inbox() == [] and store.recent_acknowledgements() == []
     events = store.events("APT-1001")
     assert events[-1]["type"] == "purged"
+    assert {"booked", "sent", "ack", "reply"} <= {e["type"] for e in events}
     assert "Maria" not in str(events) and "+49151" not in str(events)
+    assert "Marco" not in str(events)
 
 
 def test_contact_details_are_masked_in_logs(caplog: pytest.LogCaptureFixture) -> None:

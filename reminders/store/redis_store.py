@@ -4,6 +4,7 @@ per-appointment audit events."""
 from __future__ import annotations
 
 import json
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -135,7 +136,14 @@ class Store(Tracking, Contacts):
         returns (reminder id, claim token) pairs. Two claimers never get the same reminder."""
         out = self._claim(
             keys=[self.due_key],
-            args=[ts(now), batch, ts(now) + lease_seconds, secrets.token_hex(6), self.prefix],
+            # Rounded down, so a reminder is never claimed even a millisecond before it is due.
+            args=[
+                math.floor(now.timestamp() * 1000) / 1000,
+                batch,
+                ts(now) + lease_seconds,
+                secrets.token_hex(6),
+                self.prefix,
+            ],
         )
         return [(out[i].decode(), out[i + 1].decode()) for i in range(0, len(out), 2)]
 
