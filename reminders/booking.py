@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from reminders.models import Appointment, AppointmentStatus, ReminderState
 from reminders.schedule import PlannedReminder, Schedule, plan
-from reminders.store import ReminderRecord, Store, VersionConflict
+from reminders.store import ReminderRecord, Snapshot, Store, VersionConflict
 
 _RETRIES = 20
 _SAME_MOMENT = timedelta(seconds=1)
@@ -61,6 +61,7 @@ def book(
         moved = new.procedure.start != snap.appointment.procedure.start
         if moved and _told(snap.reminders):
             planned += notices(new, "reschedule", now, deadline=new.procedure.start)
+        planned += _medication_corrections(snap, new, now)
         kind = "rescheduled" if moved else "edited"
         try:
             store.replace_plan(
@@ -109,7 +110,12 @@ def cancel(
 
 
 def notices(
-    appt: Appointment, message: str, now: datetime, *, deadline: datetime
+    appt: Appointment,
+    message: str,
+    now: datetime,
+    *,
+    deadline: datetime,
+    medicine: int | None = None,
 ) -> list[PlannedReminder]:
     """A notice goes out at once on every channel the patient can be reached on."""
     return [
@@ -118,7 +124,7 @@ def notices(
             version=appt.version,
             rule=f"notice_{message}",
             message=message,
-            medicine=None,
+            medicine=medicine,
             channel=channel,
             nominal_at=now,
             due_at=now,
@@ -127,6 +133,38 @@ def notices(
         )
         for channel in appt.patient.reachable_channels()
     ]
+
+
+def _medication_corrections(
+    snap: Snapshot, new: Appointment, now: datetime
+) -> list[PlannedReminder]:
+    """The doctor changed a medicine's instructions after we had relayed them: tell the patient
+    the new ones at once, so nobody acts on a superseded pause or restart day."""
+    told = {r.medicine for r in snap.reminders if r.state in _DELIVERED and r.medicine is not None}
+    old_meds = snap.appointment.medications
+    out: list[PlannedReminder] = []
+    for index in sorted(i for i in told if i < len(old_meds)):
+        old = old_meds[index]
+        match = [
+            i for i, m in enumerate(new.medications) if m.name.casefold() == old.name.casefold()
+        ]
+        if not match:
+            continue  # the doctor removed it: staff see the edit in the timeline
+        now_med = new.medications[match[0]]
+        if (old.pause_from, old.resume_on, old.note) == (
+            now_med.pause_from,
+            now_med.resume_on,
+            now_med.note,
+        ):
+            continue
+        out += notices(
+            new,
+            "medication_correction",
+            now,
+            deadline=new.procedure.end + timedelta(days=2),
+            medicine=match[0],
+        )
+    return out
 
 
 def _told(existing: list[ReminderRecord]) -> bool:

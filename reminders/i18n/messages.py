@@ -710,6 +710,107 @@ def reschedule_email(e: Env) -> Email:
     )
 
 
+# --- correction: the doctor changed a medicine's instructions after we had relayed them ------
+
+
+def medication_correction_sms(e: Env) -> str:
+    # TRANSLATORS: SMS, first sentence of a correction sent when the doctor changed a
+    # medicine's instructions after the patient had received them; the whole SMS must fit 5
+    # segments. {clinic}: clinic name; {medicine}: e.g. "Apixaban 5 mg".
+    parts = [
+        e.t.fmt(
+            "medication_correction.sms",
+            "{clinic}: your doctor changed the instructions for {medicine}; this replaces our "
+            "earlier message.",
+            clinic=e.clinic,
+            medicine=e.medicine,
+        )
+    ]
+    if e.med.pause_from is not None:
+        # TRANSLATORS: SMS, correction: the new pause day. {pause_date}: first day without the
+        # medicine, e.g. "Thu, Mar 25". At most 50 characters besides the date.
+        parts.append(
+            e.t.fmt(
+                "medication_correction.sms",
+                "Do not take it from {pause_date}.",
+                pause_date=e.day(e.med.pause_from),
+            )
+        )
+    else:
+        # TRANSLATORS: SMS, correction: the doctor no longer asks for a pause. At most 50
+        # characters.
+        parts.append(e.t.fmt("medication_correction.sms", "You no longer need to pause it."))
+    if e.med.resume_on is not None:
+        # TRANSLATORS: SMS, correction: the new restart day. {resume_date}: e.g. "Mon, Mar 29".
+        # At most 50 characters besides the date.
+        parts.append(
+            e.t.fmt(
+                "medication_correction.sms",
+                "You may restart it on {resume_date}.",
+                resume_date=e.day(e.med.resume_on),
+            )
+        )
+    # TRANSLATORS: SMS, last sentence of the correction. {phone}: clinic phone. "us" is the
+    # radiology clinic. At most 90 characters besides the phone.
+    parts.append(
+        e.t.fmt(
+            "medication_correction.sms",
+            "Change no other medicine without us and your doctor. Questions: {phone}",
+            phone=e.phone,
+        )
+    )
+    return _with_note_sms(e, " ".join(parts))
+
+
+def medication_correction_email(e: Env) -> Email:
+    lines = [
+        # TRANSLATORS: Email, correction of a medicine's instructions; at most 200 characters.
+        # {medicine}: e.g. "Apixaban 5 mg".
+        e.t.fmt(
+            "medication_correction.email",
+            "Your doctor has changed the instructions for {medicine}. They replace what we sent "
+            "you earlier.",
+            medicine=e.medicine,
+        )
+    ]
+    if e.med.pause_from is not None:
+        # TRANSLATORS: Email, correction: the new pause day; at most 150 characters.
+        # {medicine}: e.g. "Apixaban 5 mg"; {pause_date}: e.g. "Thu, Mar 25".
+        lines.append(
+            e.t.fmt(
+                "medication_correction.email",
+                "Do not take {medicine} from {pause_date}.",
+                medicine=e.medicine,
+                pause_date=e.day(e.med.pause_from),
+            )
+        )
+    else:
+        # TRANSLATORS: Email, correction: no pause any more; at most 150 characters.
+        # {medicine}: e.g. "Apixaban 5 mg".
+        lines.append(
+            e.t.fmt(
+                "medication_correction.email",
+                "Your doctor no longer asks you to pause {medicine}.",
+                medicine=e.medicine,
+            )
+        )
+    return Email(
+        # TRANSLATORS: Email subject, correction of a medicine's instructions, at most 60
+        # characters besides the medicine. {medicine}: e.g. "Apixaban 5 mg".
+        subject=e.t.fmt(
+            "medication_correction.email", "Correction: {medicine}", medicine=e.medicine
+        ),
+        paragraphs=[
+            _greeting(e),
+            *lines,
+            *(_resume_line(e) if e.med.resume_on is not None else []),
+            *_doctor_note_email(e),
+            _no_self_change(e),
+            _sign(e),
+        ],
+    )
+
+
 MESSAGES: dict[str, MessageDef] = {
     m.key: m
     for m in (
@@ -741,6 +842,13 @@ MESSAGES: dict[str, MessageDef] = {
         MessageDef("next_day", next_day_sms, next_day_email),
         MessageDef("cancellation", cancellation_sms, cancellation_email),
         MessageDef("reschedule", reschedule_sms, reschedule_email),
+        MessageDef(
+            "medication_correction",
+            medication_correction_sms,
+            medication_correction_email,
+            needs_medicine=True,
+            sms_segments=MEDICATION_SMS_SEGMENTS,
+        ),
     )
 }
 MESSAGE_KEYS = frozenset(MESSAGES)
