@@ -223,3 +223,12 @@ def test_the_runtime_builds_twilio_and_smtp_channels_from_settings(
             runtime.channels()
     finally:
         runtime.reset()
+
+
+def test_the_rate_counts_segments_and_a_long_message_leaves_a_debt(
+    client: redis.Redis, prefix: str
+) -> None:
+    bucket = TokenBucket(client, f"{prefix}:rate:seg", 1)
+    assert bucket.take(3) == 0.0  # a 3-segment SMS goes at once from a full bucket ...
+    wait = bucket.take(1)
+    assert 2.5 < wait <= 3.0  # ... and the next must wait until the 3 segments are paid back

@@ -17,10 +17,13 @@ local tokens = tonumber(b[1]) or cap
 local last = tonumber(b[2]) or now
 tokens = math.min(cap, tokens + math.max(0, now - last) * rate)
 local wait = 0
-if tokens >= cost then
+-- A message dearer than the whole bucket (a long SMS at a low rate) may go when the bucket is
+-- full and leaves a debt, so the average stays at the rate without starving long messages.
+local need = math.min(cost, cap)
+if tokens >= need then
   tokens = tokens - cost
 else
-  wait = (cost - tokens) / rate
+  wait = (need - tokens) / rate
 end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
 redis.call('PEXPIRE', KEYS[1], math.ceil(cap / rate * 1000) + 1000)

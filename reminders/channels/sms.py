@@ -21,6 +21,7 @@ from reminders.channels.base import DeliveryError, Outgoing
 from reminders.channels.ratelimit import TokenBucket
 from reminders.channels.twilio_codes import classify
 from reminders.clock import Clock
+from reminders.i18n.segments import segments
 
 STATUS_PATH = "/twilio/status/{rid}"
 INBOUND_PATH = "/twilio/inbound"
@@ -68,7 +69,8 @@ class TwilioSms:
         self.sleep = sleep
 
     def send(self, message: Outgoing) -> str:
-        self._take_token()
+        # Carriers meter senders by segment: a 3-segment reminder costs three sends.
+        self._take_token(segments(message.text))
         now = self.clock.now()
         params: dict[str, Any] = {
             "to": message.to,
@@ -119,11 +121,11 @@ class TwilioSms:
     def _key(self, kind: str, rid: str) -> str:
         return f"{self.prefix}:sms:{kind}:{rid}"
 
-    def _take_token(self) -> None:
-        wait = self.bucket.take()
+    def _take_token(self, cost: int) -> None:
+        wait = self.bucket.take(cost)
         if 0 < wait <= self.max_wait:
             self.sleep(wait)
-            wait = self.bucket.take()
+            wait = self.bucket.take(cost)
         if wait > 0:
             raise DeliveryError(
                 "sender rate limit reached", permanent=False, code="throttled", retry_after=wait
