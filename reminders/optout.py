@@ -4,11 +4,15 @@ Twilio matches them; "stop please" goes to staff, who honour it by hand."""
 
 from __future__ import annotations
 
+import logging
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
+from reminders.i18n import locales
+from reminders.i18n.replies import render_reply
 from reminders.models import Appointment, AppointmentStatus
 from reminders.optout_pending import settle_pending
 from reminders.store import Store
@@ -19,8 +23,12 @@ TWILIO_STOP = {"stop", "unsubscribe", "end", "quit", "stopall", "revoke", "optou
 STOP = TWILIO_STOP | {"stopp", "alto", "arrêt", "arret", "dur", "توقف", "退订", "parar"}
 START = {"start", "unstop"}
 HELP = {"help", "info", "hilfe", "ayuda", "aide", "yardım", "مساعدة", "帮助", "ajuda"}
-YES = {"1", "yes", "y", "ja", "sí", "si", "oui", "evet", "نعم", "是", "sim"}
+# The escort SMS asks for "1" or the word for "yes" in the patient's language; the word every
+# catalog uses must be here (tests/test_replies_i18n.py checks it). "١" and "１" are the 1 of
+# an Arabic and of a full-width Chinese keyboard.
+YES = {"1", "١", "１", "yes", "y", "ja", "sí", "si", "sì", "oui", "tak", "evet", "نعم", "是", "sim"}
 ESCORT = "escort"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -53,8 +61,14 @@ def handle(
     clinic_phone: str,
     is_safety: Callable[[str, str], bool],
     first_time: bool = True,
+    locales_dir: Path | None = None,
+    default_locale: str = locales.SOURCE_LOCALE,
 ) -> Reply:
-    """Act on one inbound SMS (only the first time it arrives) and say what to answer."""
+    """Act on one inbound SMS (only the first time it arrives) and say what to answer.
+
+    Answers are in the language of the patient's booked appointment (else of any appointment
+    on record for the phone), else in ``default_locale``, the clinic's; ``locales_dir`` holds
+    the catalogs (default: the shipped ones)."""
     kind = classify(body)
     aids = store.appointments_for_phone(phone)
     appts = [a for a in (_appointment(store, aid) for aid in aids) if a is not None]
@@ -63,42 +77,45 @@ def handle(
         # The patient's own clinic site, not the service-wide default.
         clinic_name = booked[0].procedure.location.name
         clinic_phone = booked[0].procedure.location.phone
+    known = booked or appts
+    tag = known[0].patient.locale if known else ""
+
+    def answer(reply: str) -> str:
+        out = render_reply(
+            reply,
+            tag,
+            locales.SHIPPED_DIR if locales_dir is None else locales_dir,
+            default_locale,
+            clinic_name=clinic_name,
+            clinic_phone=clinic_phone,
+        )
+        if out.fell_back and first_time:
+            store.count("fallbacks")
+            log.warning("%s answer sent in %s: %s", reply, out.locale, "; ".join(out.fallbacks))
+        return out.text
+
     if kind == "stop":
         if first_time:
             store.opt_out(phone, now, source="inbound", keyword=keyword(body))
             settle_pending(store, booked, now, is_safety)
         # Twilio confirms its standard keywords itself; the others need our confirmation.
         own = keyword(body) not in TWILIO_STOP
-        return Reply(kind, stopped_text(clinic_name) if own else None)
+        return Reply(kind, answer("stopped") if own else None)
     if kind == "start":
         if first_time:
             store.opt_in(phone, now, source="inbound", keyword=keyword(body))
         return Reply(kind, None)  # Twilio confirms START itself
     if kind == "help":
-        return Reply(kind, help_text(clinic_name, clinic_phone))
+        return Reply(kind, answer("help"))
     if kind == "confirm":
         target = _escort_asked(store, booked)
         if target is not None:
             if first_time:
                 store.acknowledge(target, ESCORT, now, body.strip())
-            return Reply(kind, thanks_text(clinic_name))
+            return Reply(kind, answer("thanks"))
     if first_time:
         store.record_reply(phone, body, now, aids)
     return Reply("other", None)
-
-
-# TODO(i18n): these three answers are English only; they belong in the catalogs (messages.py),
-# where the i18n owner can add them with translator notes. Keep them short: one GSM-7 segment.
-def help_text(clinic: str, phone: str) -> str:
-    return f"{clinic}: appointment reminders. Questions: call {phone}. Reply STOP to stop SMS."
-
-
-def stopped_text(clinic: str) -> str:
-    return f"{clinic}: you will get no more SMS from us. Reply START to get them again."
-
-
-def thanks_text(clinic: str) -> str:
-    return f"{clinic}: thank you, we have noted that someone will take you home."
 
 
 def _appointment(store: Store, aid: str) -> Appointment | None:

@@ -1,9 +1,11 @@
 """Twilio's webhooks through the real HTTP app (FastAPI TestClient): signatures, status
-callbacks, and inbound replies (STOP, START, HELP, the escort confirmation, anything else)."""
+callbacks, and inbound replies (STOP, START, HELP, the escort confirmation, anything else),
+answered in the patient's language."""
 
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -19,17 +21,21 @@ from reminders.channels.outbox import OutboxChannel
 from reminders.clock import FixedClock
 from reminders.dispatch import DeliveryConfig
 from reminders.fallback import safety_from
+from reminders.i18n.replies import render_reply
 from reminders.models import ReminderState
 from reminders.schedule import Schedule
 from reminders.store import Store
 from tests.api_client import app_client
 from tests.factories import BOOKED_AT, make_appointment
 from tests.fake_twilio import AUTH_TOKEN, PUBLIC, FakeTwilio, deliver_due, sms_channel
+from tests.test_replies_i18n import YES_WORDS
 
 SMS = "APT-1001:1:booking_confirmation:-:sms"
 ESCORT = "APT-1001:1:escort:-:sms"
 PHONE = "+4915112345678"
 ESCORT_DUE = datetime.fromisoformat("2027-03-25T09:00:00+00:00")
+LOCALES = Path(__file__).resolve().parent.parent / "locales"
+UNKNOWN = "+15550009999"
 
 
 @pytest.fixture
@@ -85,6 +91,30 @@ def sid_of(store: Store, rid: str) -> str:
 def inbound(fake: FakeTwilio, body: str, sid: str = "SMin1", phone: str = PHONE) -> Any:
     params = {"From": phone, "To": "+15005550006", "Body": body, "MessageSid": sid}
     return fake.signed_post(f"{PUBLIC}/twilio/inbound", params)
+
+
+def said(answer: Any) -> str | None:
+    """The text of the SMS the TwiML answer sends, or None."""
+    message = ET.fromstring(answer.text).find("Message")  # noqa: S314 - our own answer
+    return message.text if message is not None else None
+
+
+def expected(reply: str, locale: str, clinic: str = "Riverside Radiology") -> str:
+    """The answer as the catalogs write it for a patient of the appointment's clinic."""
+    phone = "+49 30 1234567" if clinic == "Riverside Radiology" else "+1 555 0100"
+    out = render_reply(reply, locale, LOCALES, clinic_name=clinic, clinic_phone=phone)
+    assert out.locale == locale and not out.fallbacks
+    return out.text
+
+
+def book_patient(store: Store, epidural: Schedule, locale: str) -> str:
+    """Another patient, speaking ``locale``, booked like the first one: their phone."""
+    phone = f"+346000000{sorted(YES_WORDS).index(locale):02d}"
+    appt = make_appointment(
+        external_id=f"APT-{locale}", patient__locale=locale, patient__phone=phone
+    )
+    book(store, appt, epidural, BOOKED_AT)
+    return phone
 
 
 # --- signatures -------------------------------------------------------------------------------
@@ -222,7 +252,23 @@ def test_opt_out_words_in_the_patients_languages_work_and_are_confirmed(
     store, _, _ = world
     answer = inbound(fake, word)
     assert store.is_opted_out(PHONE)
-    assert "START" in answer.text
+    assert said(answer) == expected("stopped", "de")  # the patient's language, German
+    assert "START" in answer.text and "keine SMS mehr" in answer.text
+
+
+def test_the_opt_out_confirmation_is_in_the_patients_language_else_the_clinics(
+    fake: FakeTwilio, world: tuple[Store, FixedClock, Any], epidural: Schedule
+) -> None:
+    store, _, _ = world
+    spanish = book_patient(store, epidural, "es")
+    answer = inbound(fake, "ALTO", phone=spanish)
+    assert store.is_opted_out(spanish)
+    assert said(answer) == expected("stopped", "es")
+    assert "ya no le enviaremos SMS" in answer.text and "START" in answer.text
+    stranger = inbound(fake, "STOPP", sid="SMin2", phone=UNKNOWN)
+    assert store.is_opted_out(UNKNOWN)
+    assert said(stranger) == expected("stopped", "en", clinic="Radiology Clinic")
+    assert "no more SMS" in stranger.text
 
 
 def test_stop_replaces_pending_safety_sms_by_email_and_leaves_the_rest_waiting(
@@ -245,6 +291,33 @@ def test_help_answers_with_the_clinics_name_and_phone(
     assert "<Message>" in answer.text
 
 
+def test_help_answers_in_the_language_of_the_patients_appointment(
+    fake: FakeTwilio, world: tuple[Store, FixedClock, Any], epidural: Schedule
+) -> None:
+    store, _, _ = world
+    german = said(inbound(fake, "HILFE"))
+    assert german == expected("help", "de")
+    assert german is not None and german.startswith("Riverside Radiology: Terminerinnerungen.")
+    assert "Fragen: Tel. +49 30 1234567" in german and "STOP" in german
+    spanish = said(inbound(fake, "help", sid="SMin2", phone=book_patient(store, epidural, "es")))
+    assert spanish == expected("help", "es")
+    assert spanish is not None and "recordatorios de citas" in spanish
+    assert "Dudas: llame al +49 30 1234567" in spanish and "STOP" in spanish
+    assert store.inbox() == []  # HELP is answered, not kept for staff
+
+
+def test_help_from_an_unknown_number_answers_in_the_clinics_language_with_its_details(
+    fake: FakeTwilio, world: tuple[Store, FixedClock, Any]
+) -> None:
+    answer = said(inbound(fake, "HELP", phone=UNKNOWN))
+    # CLINIC_DEFAULT_LOCALE is not set: English, with the service's clinic name and phone.
+    assert answer == expected("help", "en", clinic="Radiology Clinic")
+    assert answer == (
+        "Radiology Clinic: appointment reminders. Questions: call +1 555 0100. "
+        "Reply STOP to stop SMS."
+    )
+
+
 @pytest.mark.parametrize("reply", ["1", "YES", "Ja", "sí"])
 def test_a_reply_to_the_escort_reminder_is_recorded_once(
     fake: FakeTwilio, world: tuple[Store, FixedClock, Any], reply: str
@@ -253,11 +326,35 @@ def test_a_reply_to_the_escort_reminder_is_recorded_once(
     clock.set(ESCORT_DUE)
     assert run()[ESCORT] == "sent"
     answer = inbound(fake, reply)
-    assert "thank you" in answer.text
+    assert said(answer) == expected("thanks", "de")
+    assert "Vielen Dank" in answer.text
     inbound(fake, reply)  # Twilio retried the webhook
     inbound(fake, reply, sid="SMin2")  # the patient answered twice
     (ack,) = store.acknowledgements("APT-1001")
     assert ack["kind"] == "escort" and ack["text"] == reply
+    assert store.inbox() == []
+
+
+@pytest.mark.parametrize("locale", sorted(YES_WORDS))
+def test_the_escort_sms_asks_for_the_yes_word_of_its_language_which_is_recorded(
+    fake: FakeTwilio, world: tuple[Store, FixedClock, Any], epidural: Schedule, locale: str
+) -> None:
+    store, clock, run = world
+    phone = book_patient(store, epidural, locale)
+    aid = f"APT-{locale}"
+    clock.set(ESCORT_DUE)
+    escort = f"{aid}:1:escort:-:sms"
+    assert run()[escort] == "sent"
+    message = fake.messages[sid_of(store, escort)]
+    assert message["to"] == phone
+    ask = message["body"].splitlines()[-1]
+    word = YES_WORDS[locale]
+    assert word in ask and "1" in ask
+    answer = inbound(fake, word, phone=phone)
+    assert said(answer) == expected("thanks", locale)
+    (ack,) = store.acknowledgements(aid)
+    assert ack["kind"] == "escort" and ack["text"] == word
+    assert store.acknowledgements("APT-1001") == []  # the other patient's escort is still open
     assert store.inbox() == []
 
 

@@ -18,6 +18,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 SOURCE_LOCALE = "en"
+# The catalogs shipped with the code (REMINDERS_LOCALES_DIR defaults to this directory).
+SHIPPED_DIR = Path(__file__).resolve().parent.parent.parent / "locales"
 _cache: dict[tuple[Path, str], gettext.GNUTranslations | None] = {}
 _lock = threading.Lock()
 

@@ -422,11 +422,11 @@ def medication_resume_email(e: Env) -> Email:
 
 
 def escort_sms(e: Env) -> str:
-    # TRANSLATORS: SMS a few days before; the whole SMS must fit 3 segments (about 200
-    # characters for non-Latin scripts or accented letters). {clinic}: clinic name; {date}:
-    # e.g. "Fri, Mar 26"; {time}: e.g. "9:00 AM"; {n}: hours without driving, always 24 in
-    # practice; {phone}: clinic phone.
-    return e.t.nfmt(
+    # TRANSLATORS: SMS a few days before; together with the request to reply that follows it
+    # on its own line, the whole SMS must fit 3 segments (about 200 characters for non-Latin
+    # scripts or accented letters). {clinic}: clinic name; {date}: e.g. "Fri, Mar 26"; {time}:
+    # e.g. "9:00 AM"; {n}: hours without driving, always 24 in practice; {phone}: clinic phone.
+    text = e.t.nfmt(
         "escort.sms",
         "{clinic}: your injection is on {date} at {time}. Please arrange for someone to take you "
         "home: no driving for {n} hour afterwards. Questions: {phone}",
@@ -437,6 +437,13 @@ def escort_sms(e: Env) -> str:
         phone=e.phone,
         **_when(e, e.facts.start),
     )
+    # TRANSLATORS: SMS, last line of the escort SMS: the patient answers by SMS once someone
+    # will take them home, and the clinic records it. At most 45 characters; the escort SMS
+    # with it must fit 3 segments. Keep "1". For YES write the word for "yes" the service
+    # recognises in your language, in capitals where your script has them: de JA, es SÍ,
+    # fr OUI, it SI, pl TAK, pt SIM, tr EVET, ar نعم, zh 是. Ask a developer before using
+    # any other word: a word the service does not know is not recorded as the answer.
+    return text + "\n" + e.t.fmt("escort.sms", "Reply 1 or YES once someone can take you home.")
 
 
 def escort_email(e: Env) -> Email:

@@ -1,6 +1,7 @@
 """What ``reminders i18n check`` and ``stats`` look at: every shipped catalog against the
 template, GNU msgfmt (or Babel's own checks where msgfmt is absent), the placeholders, and every
-SMS rendered with long values against its segment budget.
+SMS (the reminders and the answers to a patient's own SMS) rendered with long values against its
+segment budget.
 
 Each problem names the locale, the file, the line and the msgid, so a translator can go straight
 to the entry.
@@ -21,10 +22,11 @@ from babel.messages.pofile import PoFileError, read_po
 from reminders.i18n import locales as loc
 from reminders.i18n.messages import MESSAGES
 from reminders.i18n.render import is_rtl, render
-from reminders.i18n.samples import ZONE, long_variants
+from reminders.i18n.replies import REPLIES, REPLY_SMS_SEGMENTS, ReplyEnv, render_reply
+from reminders.i18n.samples import LONG, ZONE, long_variants
 from reminders.i18n.segments import count, has_bidi_controls
 from reminders.i18n.tooling import pot_is_stale, template
-from reminders.i18n.translator import placeholders
+from reminders.i18n.translator import Translator, placeholders
 
 REVIEW_TAG = "X-Review-Status:"
 
@@ -267,6 +269,54 @@ def _sms_entry(cat: Catalog | None, key: str) -> tuple[int | None, str]:
     return 0, f"{key}.sms"
 
 
+def reply_problems(locales_dir: Path, locale: str, cat: Catalog | None) -> list[Problem]:
+    """The answers to a patient's HELP, opt-out word and escort confirmation, with the long
+    clinic name, against ``REPLY_SMS_SEGMENTS``."""
+    po = po_path(locales_dir, locale) if locale != loc.SOURCE_LOCALE else Path("(source)")
+    out = []
+    for key in sorted(REPLIES):
+        r = render_reply(
+            key, locale, locales_dir, clinic_name=LONG.clinic_name, clinic_phone=LONG.clinic_phone
+        )
+        if r.locale != locale:
+            continue  # a broken or missing entry: reported by the entry checks
+        c = count(r.text)
+        if c.segments > REPLY_SMS_SEGMENTS:
+            line, msgid = _reply_entry(cat, key)
+            out.append(
+                Problem(
+                    locale,
+                    po,
+                    line,
+                    msgid,
+                    f"SMS answer {key} takes {c.segments} segments ({c.encoding}, {c.units} "
+                    f"units) with a long clinic name; its budget is {REPLY_SMS_SEGMENTS}: "
+                    "shorten it",
+                )
+            )
+    return out
+
+
+class _Recorder(Translator):
+    """The source language, noting which entries a text is made of."""
+
+    def __init__(self) -> None:
+        super().__init__(loc.SOURCE_LOCALE, None)
+        self.used: list[tuple[str, str]] = []
+
+    def fmt(self, context: str, msgid: str, **values: object) -> str:
+        self.used.append((context, msgid))
+        return super().fmt(context, msgid, **values)
+
+
+def _reply_entry(cat: Catalog | None, key: str) -> tuple[int | None, str]:
+    recorder = _Recorder()
+    REPLIES[key](ReplyEnv(recorder, LONG.clinic_name, LONG.clinic_phone))
+    context, msgid = recorder.used[0]
+    m = cat.get(msgid, context=context) if cat is not None else None
+    return (m.lineno if m is not None else 0), msgid
+
+
 # --- the whole check, and stats ------------------------------------------------------------------
 
 
@@ -291,6 +341,7 @@ def check(locales_dir: Path, pot_dir: Path | None = None) -> Report:
         if locale == loc.SOURCE_LOCALE:
             problems, _ = sms_problems(locales_dir, locale, None, rules)
             report.problems.extend(problems)
+            report.problems.extend(reply_problems(locales_dir, locale, None))
             continue
         po = po_path(locales_dir, locale)
         cat = read(po)
@@ -304,6 +355,7 @@ def check(locales_dir: Path, pot_dir: Path | None = None) -> Report:
         report.problems.extend(entry_problems(po, locale, cat, tmpl))
         sms, _ = sms_problems(locales_dir, locale, cat, rules)
         report.problems.extend(sms)
+        report.problems.extend(reply_problems(locales_dir, locale, cat))
     return report
 
 

@@ -74,10 +74,11 @@ def preview_text(
     zone: ZoneInfo = ZONE,
     clinic_default: str = "en",
 ) -> str:
-    """Every message, SMS and email, as a patient with ``tag`` would receive it, with the SMS
-    segment count and any fallback."""
+    """Every message, SMS and email, and every SMS answer to a patient's own SMS, as a patient
+    with ``tag`` would receive it, with the SMS segment count and any fallback."""
     from reminders.i18n.messages import MESSAGES  # noqa: PLC0415
     from reminders.i18n.render import render  # noqa: PLC0415
+    from reminders.i18n.replies import REPLIES, render_reply  # noqa: PLC0415
     from reminders.i18n.segments import count  # noqa: PLC0415
 
     facts = LONG if long else SAMPLE
@@ -96,5 +97,19 @@ def preview_text(
             lines.append(mail.html.rstrip())
         for fb in dict.fromkeys(sms.fallbacks + mail.fallbacks):
             lines.append(f"!!! fell back: {fb}")
+        lines.append("")
+    for key in REPLIES:
+        answer = render_reply(
+            key,
+            tag,
+            locales_dir,
+            clinic_default,
+            clinic_name=facts.clinic_name,
+            clinic_phone=facts.clinic_phone,
+        )
+        lines.append(f"=== answer: {key}")
+        lines.append(f"--- SMS ({answer.locale}, {count(answer.text)})")
+        lines.append(answer.text)
+        lines.extend(f"!!! fell back: {fb}" for fb in answer.fallbacks)
         lines.append("")
     return "\n".join(lines)
