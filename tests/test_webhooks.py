@@ -16,6 +16,7 @@ import redis
 from fastapi.testclient import TestClient
 from twilio.request_validator import RequestValidator
 
+from reminders import runtime
 from reminders.booking import book
 from reminders.channels.outbox import OutboxChannel
 from reminders.clock import FixedClock
@@ -368,3 +369,12 @@ def test_anything_else_is_kept_for_staff(
     (reply,) = store.inbox()
     assert reply["from"] == PHONE and reply["appointments"] == ["APT-1001"]
     assert reply["body"] == "Can I bring my daughter?"
+
+
+def test_an_unknown_number_gets_help_in_the_clinics_default_language(
+    monkeypatch: pytest.MonkeyPatch, fake: FakeTwilio
+) -> None:
+    monkeypatch.setenv("CLINIC_DEFAULT_LOCALE", "fr")
+    runtime.reset()
+    answer = said(inbound(fake, "HELP", phone=UNKNOWN))
+    assert answer == expected("help", "fr", clinic="Radiology Clinic")

@@ -75,6 +75,8 @@ async def inbound(request: Request) -> Response:
         clinic_phone=s.clinic.phone,
         is_safety=runtime.delivery_config().is_safety,
         first_time=first_time,
+        locales_dir=s.locales_dir,
+        default_locale=s.clinic.default_locale,
     )
     twiml = MessagingResponse()
     if reply.text:
