@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from reminders import __version__
-from reminders.api import appointments, health, schedules, staff, webhooks
+from reminders.api import appointments, auth, health, schedules, staff, webhooks
 from reminders.logsafe import install as install_log_masking
 from reminders.models import ValidationError
+
+log = logging.getLogger(__name__)
 
 
 def create_app() -> FastAPI:
     install_log_masking()
+    if not auth.tokens():
+        log.warning("API_TOKENS is empty: every API call will be refused (401)")
     app = FastAPI(
         title="reminders",
         version=__version__,
