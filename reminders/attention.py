@@ -104,10 +104,7 @@ def _for(snap: Snapshot, store: Store, now: datetime) -> Iterator[Item]:
 
 
 def _escort_confirmed(store: Store, aid: str) -> bool:
-    finder = getattr(store, "acknowledgements", None)
-    if finder is None:
-        return False
-    return any(a.get("kind") == "escort" for a in finder(aid))
+    return any(a.get("kind") == "escort" for a in store.acknowledgements(aid))
 
 
 def _text(value: bytes | str) -> str:

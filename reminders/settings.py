@@ -122,7 +122,6 @@ class Settings:
     public_base_url: str = ""
     twilio: TwilioSettings = field(default_factory=TwilioSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def load() -> Settings:

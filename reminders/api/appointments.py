@@ -55,7 +55,7 @@ def timeline(external_id: str, caller: Caller = staff) -> TimelineOut:
         appointment=snap.appointment.to_dict(),
         reminders=[_reminder_out(r, snap.appointment) for r in snap.reminders],
         events=store.events(external_id),
-        acknowledgements=_acknowledgements(external_id),
+        acknowledgements=[dict(a) for a in store.acknowledgements(external_id)],
     )
 
 
@@ -164,8 +164,3 @@ def _reminder_out(r: ReminderRecord, appt: Appointment) -> ReminderOut:
         provider_id=r.provider_id,
         error=r.error,
     )
-
-
-def _acknowledgements(external_id: str) -> list[dict[str, object]]:
-    finder = getattr(runtime.store(), "acknowledgements", None)
-    return list(finder(external_id)) if finder else []
