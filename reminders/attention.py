@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 
 from reminders.models import AppointmentStatus
-from reminders.store import Snapshot, Store
+from reminders.store import ReminderRecord, Snapshot, Store
 
 NEEDS_HUMAN = {
     "failed": "delivery failed permanently",
@@ -36,12 +36,13 @@ class Item:
 def items(store: Store, now: datetime, *, include_handled: bool = False) -> list[Item]:
     raw = store.r.hgetall(_handled_key(store)).items()
     handled = {_text(k): json.loads(v) for k, v in raw}
-    out = []
-    for snap in _snapshots(store):
-        for item in _for(snap, store, now):
-            mark = handled.get(item.id)
-            if mark is None or include_handled:
-                out.append(Item(**{**asdict(item), "handled": mark}))
+    found = [_reminder_item(i.appointment_id, i.reminder) for i in store.attention_items()]
+    found += [item for snap in _snapshots(store) for item in _escort(snap, store, now)]
+    out = [
+        replace(item, handled=handled.get(item.id))
+        for item in found
+        if include_handled or item.id not in handled
+    ]
     out.sort(key=lambda i: i.since)
     return out
 
@@ -61,27 +62,30 @@ def _handled_key(store: Store) -> str:
 
 
 def _snapshots(store: Store) -> Iterator[Snapshot]:
-    # A clinic has thousands of appointments, not millions: a scan keeps no index to drift.
+    # Only for the escort check; a clinic has thousands of appointments, not millions.
     for key in store.r.scan_iter(f"{store.prefix}:a:*", count=500):
         snap = store.snapshot(_text(key).split(":a:", 1)[1])
         if snap is not None:
             yield snap
 
 
-def _for(snap: Snapshot, store: Store, now: datetime) -> Iterator[Item]:
+def _reminder_item(aid: str, r: ReminderRecord) -> Item:
+    """One reminder the store's attention index holds (failed and not replaced by email,
+    flagged, or unknown)."""
+    detail = "; ".join(x for x in (r.reason, r.error or "") if x)
+    return Item(
+        f"{r.state}:{r.id}",
+        str(r.state),
+        aid,
+        r.id,
+        f"{r.rule} by {r.channel}: {NEEDS_HUMAN.get(str(r.state), str(r.state))}"
+        + (f" ({detail})" if detail else ""),
+        (r.changed_at or r.due_at).isoformat(),
+    )
+
+
+def _escort(snap: Snapshot, store: Store, now: datetime) -> Iterator[Item]:
     aid = snap.appointment.external_id
-    for r in snap.reminders:
-        if str(r.state) in NEEDS_HUMAN and not r.covered_by:
-            detail = "; ".join(x for x in (r.reason, r.error or "") if x)
-            yield Item(
-                f"{r.state}:{r.id}",
-                str(r.state),
-                aid,
-                r.id,
-                f"{r.rule} by {r.channel}: {NEEDS_HUMAN[str(r.state)]}"
-                + (f" ({detail})" if detail else ""),
-                (r.changed_at or r.due_at).isoformat(),
-            )
     appt = snap.appointment
     if appt.status is not AppointmentStatus.BOOKED or appt.procedure.start <= now:
         return
