@@ -1,10 +1,16 @@
 FROM python:3.12-slim
-WORKDIR /app
 RUN useradd --system --create-home reminders
+WORKDIR /src
+# Dependencies first, from the lock (exact versions, hashes checked), so code changes reuse
+# this layer; then the project itself, whose wheel carries the catalogs (reminders/catalogs).
+COPY requirements.txt ./
+RUN pip install --no-cache-dir --require-hashes -r requirements.txt
 COPY pyproject.toml README.md celeryconfig.py ./
 COPY reminders ./reminders
 COPY locales ./locales
-RUN pip install --no-cache-dir . && reminders i18n compile
-ENV REMINDERS_LOCALES_DIR=/app/locales PYTHONUNBUFFERED=1 PYTHONPATH=/app
+RUN pip install --no-cache-dir --no-deps --no-build-isolation . \
+    && cd / && rm -rf /src && reminders --version && reminders i18n compile
+WORKDIR /app
+ENV PYTHONUNBUFFERED=1
 USER reminders
 CMD ["celery", "-A", "reminders.celery_app", "worker", "--loglevel=INFO"]

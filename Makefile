@@ -5,19 +5,33 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test lint typecheck check schedule-check i18n-extract i18n-update \
-        i18n-compile i18n-stale bench worker beat clean
+.PHONY: help install lock check-latest demo test lint typecheck check schedule-check \
+        i18n-extract i18n-update i18n-compile i18n-stale bench worker beat clean
 
 help: ## list every chore
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
 
-$(STAMP): pyproject.toml
+# Installs come from the lock only: exact versions, every file's hash checked, nothing resolved
+# here. The project itself goes in last without touching its dependencies.
+$(STAMP): pyproject.toml requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.txt
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-install: $(STAMP) ## create .venv and install the service with its development tools
+install: $(STAMP) ## create .venv and install the service with its development tools (from the lock)
+
+# `make lock` re-resolves within pyproject.toml's ranges, keeping every other pin;
+# `make lock UPGRADE=babel` moves one dependency to its newest allowed version.
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 \
+	--generate-hashes --custom-compile-command "make lock" --quiet \
+	$(if $(UPGRADE),--upgrade-package $(UPGRADE))
+lock: $(STAMP) ## regenerate requirements.txt and requirements-dev.txt from pyproject.toml
+	$(UV_COMPILE) --group build -o requirements.txt
+	$(UV_COMPILE) --group dev -o requirements-dev.txt
+
+check-latest: $(STAMP) ## the suite on the newest versions pyproject.toml allows (a throwaway venv)
+	$(BIN)/python .ci/check_latest.py
 
 demo: $(STAMP) ## the main job: a real worker and beat play sample patients' timelines (~1 min)
 	$(BIN)/reminders demo

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from reminders import runtime
+from reminders import __version__, runtime
 from reminders.models import CHANNELS, Location, ValidationError
 from reminders.schedule import ScheduleError, find, load
 
@@ -30,6 +30,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="reminders", description=__doc__)
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = p.add_subparsers(title="commands")
 
     pv = sub.add_parser("preview", help="print a patient's whole timeline; needs no Redis")

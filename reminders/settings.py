@@ -149,7 +149,7 @@ def load() -> Settings:
             email=env_str("CLINIC_EMAIL", "clinic@example.org"),
             default_locale=env_str("CLINIC_DEFAULT_LOCALE", "en"),
         ),
-        locales_dir=Path(env_str("REMINDERS_LOCALES_DIR", str(_default_locales_dir()))),
+        locales_dir=_locales_dir(),
         outbox_echo=env_str("REMINDERS_OUTBOX_ECHO", "1") not in {"0", "false", "no"},
         retention_days=env_int("REMINDERS_RETENTION_DAYS", 30, minimum=1),
         public_base_url=_raw("PUBLIC_BASE_URL") or "",
@@ -187,5 +187,25 @@ def _smtp() -> SmtpSettings:
     )
 
 
-def _default_locales_dir() -> Path:
-    return Path(__file__).resolve().parent.parent / "locales"
+def shipped_locales_dir() -> Path:
+    """The catalogs shipped with the code: inside the installed package (``reminders/catalogs``,
+    mapped from the top-level ``locales/`` when the wheel is built), else the checkout's
+    ``locales/`` (an editable install)."""
+    package = Path(__file__).resolve().parent
+    installed, checkout = package / "catalogs", package.parent / "locales"
+    for candidate in (installed, checkout):
+        if (candidate / "messages.pot").is_file():
+            return candidate
+    return installed
+
+
+def _locales_dir() -> Path:
+    path = Path(env_str("REMINDERS_LOCALES_DIR", str(shipped_locales_dir())))
+    # Without catalogs every message would silently go out in English: refuse to start instead.
+    if not any(path.glob("*/LC_MESSAGES/messages.po")):
+        raise ImproperlyConfigured(
+            f"REMINDERS_LOCALES_DIR: no translation catalogs in {path} "
+            "(expected <language>/LC_MESSAGES/messages.po there); "
+            "set REMINDERS_LOCALES_DIR to the locales folder, or reinstall the package"
+        )
+    return path

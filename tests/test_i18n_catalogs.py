@@ -17,7 +17,7 @@ from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
 from reminders.cli import main
-from reminders.i18n import MESSAGE_KEYS, qa, render
+from reminders.i18n import MESSAGE_KEYS, qa, render, tooling
 from reminders.i18n import locales as loc
 from reminders.i18n.messages import MESSAGES
 from reminders.i18n.samples import LONG, SAMPLE, ZONE, long_variants
@@ -82,10 +82,58 @@ def test_catalog_headers_name_the_language_plural_forms_and_review_status(locale
         cat = read_po(fh)
     headers = dict(cat.mime_headers)
     assert headers["Language"] == locale
-    assert headers["Plural-Forms"] == str(get_plural(locale)).replace("  ", " ") or headers[
-        "Plural-Forms"
-    ].startswith(f"nplurals={get_plural(locale).num_plurals};")
     assert "qualified medical translator" in qa.review_status(cat)
+
+
+@pytest.mark.parametrize("locale", SHIPPED)
+def test_each_catalog_has_its_languages_plural_rules_in_the_installed_babel(locale: str) -> None:
+    with (LOCALES / locale / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+        cat = read_po(fh)
+    rules = get_plural(locale)
+    assert dict(cat.mime_headers)["Plural-Forms"] == rules.plural_forms
+    plurals = [m for m in cat if isinstance(m.id, tuple) and m.id]
+    assert plurals
+    for m in plurals:
+        assert len(m.string) == rules.num_plurals, m.id[0]
+        assert all(form.strip() for form in m.string), f"{locale}: an empty form of {m.id[0]!r}"
+
+
+def test_update_refreshes_the_plural_rules_and_marks_entries_with_a_new_form_fuzzy(
+    tmp_path: Path,
+) -> None:
+    shutil.copytree(LOCALES, tmp_path / "locales")
+    po = tmp_path / "locales" / "es" / "LC_MESSAGES" / "messages.po"
+    rules = get_plural("es")
+    text = po.read_text(encoding="utf-8")
+    # As written by a Babel whose CLDR data gave Spanish two forms.
+    old = re.sub(r"msgstr\[1\] .*?(?=msgstr\[2\])", "", text, flags=re.S).replace(
+        f'"Plural-Forms: {rules.plural_forms}\\n"',
+        '"Plural-Forms: nplurals=2; plural=(n != 1);\\n"',
+    )
+    assert "nplurals=2" in old and "msgstr[1]" not in old
+    po.write_text(old, encoding="utf-8")
+    tooling.update(tmp_path / "locales")
+    with po.open("rb") as fh:
+        cat = read_po(fh)
+    assert dict(cat.mime_headers)["Plural-Forms"] == rules.plural_forms
+    plurals = [m for m in cat if isinstance(m.id, tuple) and m.id]
+    assert plurals and all(m.fuzzy and len(m.string) == rules.num_plurals for m in plurals)
+    assert not qa.check(tmp_path / "locales", pot_dir=LOCALES).ok  # a translator must look
+
+
+def test_the_template_is_not_stale_for_another_babel_or_another_day(tmp_path: Path) -> None:
+    pot = (LOCALES / "messages.pot").read_text(encoding="utf-8")
+    volatile = {"Generated-By": "Babel 9.9.9", "POT-Creation-Date": "2031-05-05 10:00+0000"}
+    elsewhere = pot
+    for header, value in volatile.items():
+        elsewhere = re.sub(
+            rf'"{header}: [^"]*"', lambda _, h=header, v=value: f'"{h}: {v}\\n"', elsewhere
+        )
+    assert elsewhere != pot
+    (tmp_path / "messages.pot").write_text(elsewhere, encoding="utf-8")
+    assert not tooling.pot_is_stale(tmp_path)
+    (tmp_path / "messages.pot").write_text(elsewhere.replace("Dear {name},", "Hi {name},"), "utf-8")
+    assert tooling.pot_is_stale(tmp_path)
 
 
 @pytest.mark.skipif(shutil.which("msgfmt") is None, reason="GNU msgfmt is not installed")

@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from reminders import __version__
+from reminders import __version__, runtime
 from reminders.api import appointments, auth, health, schedules, staff, webhooks
 from reminders.logsafe import install as install_log_masking
 from reminders.models import ValidationError
@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 
 def create_app() -> FastAPI:
     install_log_masking()
+    runtime.settings()  # a bad setting stops the server before it listens, naming the variable
     if not auth.tokens():
         log.warning("API_TOKENS is empty: every API call will be refused (401)")
     app = FastAPI(

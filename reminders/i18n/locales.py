@@ -17,9 +17,11 @@ from babel.core import get_global
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from reminders.settings import shipped_locales_dir
+
 SOURCE_LOCALE = "en"
 # The catalogs shipped with the code (REMINDERS_LOCALES_DIR defaults to this directory).
-SHIPPED_DIR = Path(__file__).resolve().parent.parent.parent / "locales"
+SHIPPED_DIR = shipped_locales_dir()
 _cache: dict[tuple[Path, str], gettext.GNUTranslations | None] = {}
 _lock = threading.Lock()
 
