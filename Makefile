@@ -39,10 +39,11 @@ demo: $(STAMP) ## the main job: a real worker and beat play sample patients' tim
 test: $(STAMP) ## run the whole test suite (real Redis, real Celery worker)
 	$(BIN)/python -m pytest
 
-lint: $(STAMP) ## ruff, mypy, schedule files and the catalog template
+lint: $(STAMP) ## ruff, mypy, the import contracts, schedule files and the catalogs
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/reminders schedule check
 	$(MAKE) --no-print-directory i18n-stale
 	$(MAKE) --no-print-directory i18n-check
@@ -66,7 +67,7 @@ i18n-compile: $(STAMP) ## build the .mo files
 
 i18n-stale: $(STAMP) ## fail when locales/messages.pot does not match the code
 	@$(BIN)/python -c "import sys; from pathlib import Path; \
-	from reminders.i18n.tooling import pot_is_stale; \
+	from reminders.i18n.tools.tooling import pot_is_stale; \
 	stale = pot_is_stale(Path('locales')); \
 	print('locales/messages.pot is stale: run make i18n-extract' if stale else 'messages.pot is up to date'); \
 	sys.exit(1 if stale else 0)"

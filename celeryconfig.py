@@ -19,6 +19,9 @@ timezone = "UTC"
 enable_utc = True
 worker_prefetch_multiplier = 1
 worker_hijack_root_logger = False
+# %(context)s is "[task-name task-id reminder-id] " while a task runs (reminders.celery_app).
+worker_log_format = "[%(asctime)s: %(levelname)s/%(processName)s] %(context)s%(message)s"
+worker_task_log_format = worker_log_format
 task_default_queue = _s.queue
 
 beat_schedule = {

@@ -39,10 +39,11 @@ import redis
 from celery import Celery
 from celery import __version__ as celery_version
 
+from reminders.api.validation import parse
 from reminders.booking import book, cancel
-from reminders.dispatch import dispatch_tick
-from reminders.embedded_redis import EmbeddedRedis
-from reminders.models import Appointment, Medication, ReminderState
+from reminders.delivery import dispatch_tick
+from reminders.devtools.embedded_redis import EmbeddedRedis
+from reminders.model import Appointment, Medication, ReminderState
 from reminders.schedule import Schedule, find, load, plan
 from reminders.store import Store
 
@@ -149,7 +150,7 @@ def epidural() -> Schedule:
 def _template(patient: int, channels: tuple[str, ...]) -> Appointment:
     zone, locale, name, phone = PATIENTS[patient]
     phone += "0" * 7  # only to pass validation: appointment() gives each patient a number
-    return Appointment.from_dict(
+    return parse(
         {
             "external_id": "template",
             "patient": {
@@ -386,7 +387,7 @@ def start_ours(b: Bench, *, interval: float, pool: list[str]) -> list[Proc]:
     started = time.time()
 
     def ticked() -> bool:
-        last = b.store.last_dispatch_run()
+        last = b.store.ops.last_dispatch_run()
         return last is not None and last.timestamp() > started
 
     # A recorded dispatch run proves beat published a tick and the worker executed it.
@@ -451,17 +452,17 @@ def bulk_book(b: Bench, tag: str, first: int, count: int, booked: datetime) -> i
 
 
 def fill_store(b: Bench, target: int, booked: datetime) -> None:
-    have = b.store.pending_count()
+    have = b.store.reminders.pending_count()
     if target > have:
         first = have // WITH_ONE_MEDICINE
         t = time.perf_counter()
         bulk_book(b, "bulk", first, (target - have) // WITH_ONE_MEDICINE, booked)
         progress(
-            f"store: {b.store.pending_count():,} pending "
+            f"store: {b.store.reminders.pending_count():,} pending "
             f"(+{target - have:,} in {time.perf_counter() - t:.1f}s)"
         )
-    if b.store.pending_count() != target:
-        raise RuntimeError(f"expected {target} pending, found {b.store.pending_count()}")
+    if b.store.reminders.pending_count() != target:
+        raise RuntimeError(f"expected {target} pending, found {b.store.reminders.pending_count()}")
 
 
 # --- figures 1 and 2: booking throughput and bytes per reminder ----------------------------
@@ -478,7 +479,7 @@ def fig12_ours(b: Bench) -> None:
     t = time.perf_counter()
     timed = sum(len(book(b.store, a, epidural(), now).planned) for a in appts[warm:])
     elapsed = time.perf_counter() - t
-    pending = b.store.pending_count()
+    pending = b.store.reminders.pending_count()
     if pending != b.sizes.booking:
         raise RuntimeError(f"expected {b.sizes.booking} pending reminders, found {pending}")
     b.results["book_ours"] = timed / elapsed
@@ -523,7 +524,7 @@ def breakdown_ours(b: Bench, appts: list[Appointment], pending: int) -> None:
         + f"; the other {b.results['bytes_ours'] - counted:.0f} of "
         f"{b.results['bytes_ours']:.0f} is the keyspace's own entries and allocator rounding."
     )
-    key = b.store.appointment_key(appts[len(appts) // 2].external_id)
+    key = b.store.keys.appointment(appts[len(appts) // 2].external_id)
     size = r.memory_usage(key, samples=0) or 0
     encoding = r.object("encoding", key)
     # Redis keeps a hash as a compact listpack only while every value is at most
@@ -667,11 +668,11 @@ def tick_cost(b: Bench, size: int) -> None:
                 aid, i, due_at + timedelta(days=40), medicine=False, channels=("sms",), zone="UTC"
             )
             book(b.store, a, epidural(), due_at)
-        if b.store.due_count(due_at) != b.sizes.tick_due:
+        if b.store.reminders.due_count(due_at) != b.sizes.tick_due:
             raise RuntimeError(
-                f"expected {b.sizes.tick_due} due, found {b.store.due_count(due_at)}"
+                f"expected {b.sizes.tick_due} due, found {b.store.reminders.due_count(due_at)}"
             )
-        pending = b.store.pending_count()
+        pending = b.store.reminders.pending_count()
         t = time.perf_counter()
         summary = dispatch_tick(b.store, due_at, noop, batch=500)
         elapsed = time.perf_counter() - t
@@ -805,7 +806,7 @@ def deliver_ours(b: Bench) -> None:
         proc.stop()
     done: dict[str, tuple[float, float]] = {}
     for rid in expected:
-        rec = b.store.reminder(rid)
+        rec = b.store.reminders.get(rid)
         if rec is None or rec.state is not ReminderState.SENT or rec.changed_at is None:
             raise RuntimeError(f"{rid} was not sent: {rec}")
         done[rid] = (rec.due_at.timestamp(), rec.changed_at.timestamp())

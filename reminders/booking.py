@@ -5,14 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from reminders.models import Appointment, AppointmentStatus, ReminderState
-from reminders.schedule import PlannedReminder, Schedule, plan
+from reminders.model import TOLD, Appointment, AppointmentStatus, PlannedReminder, ReminderState
+from reminders.schedule import Schedule, plan
 from reminders.store import ReminderRecord, Snapshot, Store, VersionConflict
 
 _RETRIES = 20
 _SAME_MOMENT = timedelta(seconds=1)
-# UNKNOWN: the provider may have delivered it; treat it as told rather than risk a repeat.
-_DELIVERED = (ReminderState.SENT, ReminderState.SENDING, ReminderState.UNKNOWN)
 
 
 @dataclass(frozen=True)
@@ -33,12 +31,12 @@ def book(
             f"schedule {schedule.procedure!r} is not for {appointment.procedure.type!r}"
         )
     for _ in range(_RETRIES):
-        snap = store.snapshot(appointment.external_id)
+        snap = store.appointments.snapshot(appointment.external_id)
         if snap is None:
             new = replace(appointment, version=1, status=AppointmentStatus.BOOKED, booked_at=now)
             planned = plan(new, schedule, now)
             try:
-                store.replace_plan(
+                store.appointments.replace_plan(
                     new,
                     planned,
                     expected_version=None,
@@ -64,7 +62,7 @@ def book(
         planned += _medication_corrections(snap, new, now)
         kind = "rescheduled" if moved else "edited"
         try:
-            store.replace_plan(
+            store.appointments.replace_plan(
                 new,
                 planned,
                 expected_version=snap.version,
@@ -82,7 +80,7 @@ def cancel(
 ) -> Appointment:
     """Cancel the pending reminders; tell the patient if they had already heard from us."""
     for _ in range(_RETRIES):
-        snap = store.snapshot(appointment_id)
+        snap = store.appointments.snapshot(appointment_id)
         if snap is None:
             raise KeyError(appointment_id)
         if snap.appointment.status is AppointmentStatus.CANCELLED:
@@ -96,7 +94,7 @@ def cancel(
             else []
         )
         try:
-            store.replace_plan(
+            store.appointments.replace_plan(
                 new,
                 notice,
                 expected_version=snap.version,
@@ -140,7 +138,7 @@ def _medication_corrections(
 ) -> list[PlannedReminder]:
     """The doctor changed a medicine's instructions after we had relayed them: tell the patient
     the new ones at once, so nobody acts on a superseded pause or restart day."""
-    told = {r.medicine for r in snap.reminders if r.state in _DELIVERED and r.medicine is not None}
+    told = {r.medicine for r in snap.reminders if r.state in TOLD and r.medicine is not None}
     old_meds = snap.appointment.medications
     out: list[PlannedReminder] = []
     for index in sorted(i for i in told if i < len(old_meds)):
@@ -168,7 +166,7 @@ def _medication_corrections(
 
 
 def _told(existing: list[ReminderRecord]) -> bool:
-    return any(r.state in _DELIVERED for r in existing)
+    return any(r.state in TOLD for r in existing)
 
 
 def _without_delivered(
@@ -178,7 +176,7 @@ def _without_delivered(
     moment, or when its moment has passed anyway (corrections are a separate message)."""
     delivered: dict[tuple[str, int | None, str], list[ReminderRecord]] = {}
     for rec in existing:
-        if rec.state in _DELIVERED:
+        if rec.state in TOLD:
             delivered.setdefault((rec.rule, rec.medicine, rec.channel), []).append(rec)
     out = []
     for p in planned:

@@ -1,9 +1,68 @@
-"""The Celery app. Its configuration, including the one beat table, is ``celeryconfig``."""
+"""The Celery app and its base task. Configuration, including the one beat table, is
+``celeryconfig``.
+
+Every task reaches the process's Services (``wiring``) through ``self.services``: built once,
+when the worker or beat starts, so a broken setting or channel stops the process there. While a
+task runs, every log line of the process carries its task id and reminder id."""
 
 from __future__ import annotations
 
-from celery import Celery
+import contextvars
+import logging
+from typing import Any
 
-app = Celery("reminders")
+from celery import Celery, Task
+from celery.signals import beat_init, worker_init
+
+from reminders import wiring
+
+_context: contextvars.ContextVar[str] = contextvars.ContextVar("task_context", default="")
+_services: wiring.Services | None = None
+
+
+def services() -> wiring.Services:
+    global _services  # noqa: PLW0603 - one composition root per process
+    if _services is None:
+        _services = wiring.build()
+    return _services
+
+
+class ReminderTask(Task):  # type: ignore[misc]
+    @property
+    def services(self) -> wiring.Services:
+        return services()
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        rid = args[0] if args and isinstance(args[0], str) else ""
+        token = _context.set(f"[{self.name} {self.request.id or '-'}{' ' + rid if rid else ''}] ")
+        try:
+            return super().__call__(*args, **kwargs)
+        finally:
+            _context.reset(token)
+
+
+_factory = logging.getLogRecordFactory()
+
+
+def _with_context(*args: Any, **kwargs: Any) -> logging.LogRecord:
+    record = _factory(*args, **kwargs)
+    record.context = _context.get()
+    return record
+
+
+logging.setLogRecordFactory(_with_context)
+
+app = Celery("reminders", task_cls=ReminderTask)
 app.config_from_object("celeryconfig")
 app.autodiscover_tasks(["reminders"], related_name="tasks", force=True)
+
+
+@worker_init.connect
+def _build_for_worker(**_: Any) -> None:
+    # The channels too: a worker that cannot send must not start claiming.
+    _ = services().channels
+
+
+@beat_init.connect
+def _build_for_beat(**_: Any) -> None:
+    services()

@@ -10,8 +10,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from reminders import __version__, runtime
-from reminders.models import CHANNELS, Location, ValidationError
+from reminders import __version__
+from reminders import settings as settings_mod
+from reminders.i18n import MESSAGE_KEYS
+from reminders.model import CHANNELS, Location, ValidationError
 from reminders.schedule import ScheduleError, find, load
 
 
@@ -108,8 +110,8 @@ def _preview(args: argparse.Namespace) -> int:
         sample_appointment,
     )
 
-    s = runtime.settings()
-    schedule = load(find(args.schedule, s.schedule_dir))
+    s = settings_mod.load()
+    schedule = load(find(args.schedule, s.schedule_dir), MESSAGE_KEYS)
     now = args.now or datetime.now(UTC)
     appt = sample_appointment(
         procedure_at=args.procedure_at,
@@ -137,7 +139,7 @@ def _schedule_check(args: argparse.Namespace) -> int:
     failed = 0
     for f in files:
         try:
-            schedule = load(f)
+            schedule = load(f, MESSAGE_KEYS)
         except ScheduleError as exc:
             print(f"FAIL {exc}", file=sys.stderr)
             failed += 1
@@ -147,9 +149,9 @@ def _schedule_check(args: argparse.Namespace) -> int:
 
 
 def _i18n(args: argparse.Namespace) -> int:
-    from reminders.i18n import samples, tooling  # noqa: PLC0415
+    from reminders.i18n.tools import samples, tooling  # noqa: PLC0415
 
-    settings = runtime.settings()
+    settings = settings_mod.load()
     locales_dir = settings.locales_dir
     chosen = Path(args.locales_dir) if getattr(args, "locales_dir", None) else locales_dir
     if args.action == "extract":
@@ -179,7 +181,7 @@ def _i18n(args: argparse.Namespace) -> int:
 
 
 def _i18n_check(chosen: Path, locales_dir: Path) -> int:
-    from reminders.i18n import qa  # noqa: PLC0415
+    from reminders.i18n.tools import qa  # noqa: PLC0415
 
     report = qa.check(chosen, pot_dir=locales_dir)
     for note in report.notes:
@@ -196,7 +198,7 @@ def _i18n_check(chosen: Path, locales_dir: Path) -> int:
 
 
 def _i18n_stats(chosen: Path) -> None:
-    from reminders.i18n import qa  # noqa: PLC0415
+    from reminders.i18n.tools import qa  # noqa: PLC0415
 
     print(qa.stats_table(chosen))
     print()
@@ -222,7 +224,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from reminders.demo import run  # noqa: PLC0415
+    from reminders.devtools.demo import run  # noqa: PLC0415
 
     return run(seconds=args.seconds)
 

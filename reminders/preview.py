@@ -9,10 +9,18 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from reminders.dispatch import facts_for
 from reminders.i18n import render
-from reminders.models import Appointment, Location, Medication, Patient, Procedure, validate
-from reminders.schedule import PlannedReminder, Schedule, plan
+from reminders.i18n.facts import facts_for
+from reminders.model import (
+    Appointment,
+    Location,
+    Medication,
+    Patient,
+    PlannedReminder,
+    Procedure,
+    validate,
+)
+from reminders.schedule import Schedule, plan
 
 
 @dataclass(frozen=True)
@@ -111,7 +119,7 @@ def preview(
             r.message,
             r.channel,
             appointment.patient.locale,
-            facts_for(appointment, medicine=r.medicine),
+            facts_for(appointment, r.medicine),
             zone,
             locales_dir,
             clinic_default,

@@ -122,11 +122,15 @@ class Settings:
     public_base_url: str = ""
     twilio: TwilioSettings = field(default_factory=TwilioSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    # (role, token) pairs for the HTTP API
+    api_tokens: tuple[tuple[str, bytes], ...] = ()
 
 
 def load() -> Settings:
+    """Every setting, checked: a missing or malformed one raises ImproperlyConfigured naming the
+    variable, so a worker, beat or API with a broken setting stops at start."""
     redis_url = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
-    return Settings(
+    settings = Settings(
         redis_url=redis_url,
         broker_url=env_str("CELERY_BROKER_URL", redis_url),
         queue=env_str("REMINDERS_QUEUE", "reminders"),
@@ -155,7 +159,56 @@ def load() -> Settings:
         public_base_url=_raw("PUBLIC_BASE_URL") or "",
         twilio=_twilio(),
         smtp=_smtp(),
+        api_tokens=_api_tokens(),
     )
+    _check_channels(settings)
+    return settings
+
+
+CHANNEL_KINDS = ("outbox", "twilio", "smtp")
+API_ROLES = ("integration", "staff")
+
+
+def _api_tokens() -> tuple[tuple[str, bytes], ...]:
+    """``role:token`` entries separated by commas or new lines; ``#`` starts a comment."""
+    raw = env_str("API_TOKENS", "")
+    out = []
+    for n, raw_entry in enumerate(raw.replace("\n", ",").split(","), start=1):
+        entry = raw_entry.strip()
+        if not entry or entry.startswith("#"):
+            continue
+        role, sep, token = entry.partition(":")
+        if not sep or role not in API_ROLES or len(token) < 16:
+            raise ImproperlyConfigured(
+                f"API_TOKENS entry {n}: expected role:token with role in {API_ROLES} and a "
+                "token of at least 16 characters"
+            )
+        out.append((role, token.encode()))
+    return tuple(out)
+
+
+def _check_channels(s: Settings) -> None:
+    if not s.channels:
+        raise ImproperlyConfigured("REMINDERS_CHANNELS: name at least one channel")
+    for kind in s.channels:
+        if kind not in CHANNEL_KINDS:
+            raise ImproperlyConfigured(
+                f"REMINDERS_CHANNELS: unknown channel {kind!r} (known: {', '.join(CHANNEL_KINDS)})"
+            )
+    if "twilio" in s.channels:
+        for name, value in (
+            ("TWILIO_ACCOUNT_SID", s.twilio.account_sid),
+            ("TWILIO_AUTH_TOKEN", s.twilio.auth_token),
+            ("PUBLIC_BASE_URL", s.public_base_url),
+        ):
+            if not value:
+                raise ImproperlyConfigured(f"{name}: needed by the twilio channel")
+        if not (s.twilio.messaging_service_sid or s.twilio.from_number):
+            raise ImproperlyConfigured(
+                "TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM_NUMBER: the twilio channel needs one"
+            )
+    if "smtp" in s.channels and not (s.smtp.email_from or s.clinic.email):
+        raise ImproperlyConfigured("EMAIL_FROM: needed by the smtp channel")
 
 
 def _twilio() -> TwilioSettings:

@@ -7,23 +7,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from reminders import dispatch, retention, runtime
-from reminders.celery_app import app
+from reminders import delivery
+from reminders.celery_app import ReminderTask, app
+from reminders.staff import retention
 
 
-@app.task(name="reminders.dispatch_due", ignore_result=True)
-def dispatch_due() -> dict[str, Any]:
-    s = runtime.settings()
-    return dispatch.dispatch_tick(
-        runtime.store(),
-        runtime.clock().now(),
+@app.task(bind=True, name="reminders.dispatch_due", ignore_result=True)
+def dispatch_due(self: ReminderTask) -> dict[str, Any]:
+    sv = self.services
+    return delivery.dispatch_tick(
+        sv.store,
+        sv.clock.now(),
         lambda rid, token: deliver.apply_async((rid, token)),  # no ETA, ever
-        batch=s.dispatch_batch,
-        lease_seconds=s.claim_lease,
+        batch=sv.settings.dispatch_batch,
+        lease_seconds=sv.settings.claim_lease,
     )
 
 
 @app.task(
+    bind=True,
     name="reminders.deliver",
     ignore_result=True,
     acks_late=True,
@@ -31,20 +33,13 @@ def dispatch_due() -> dict[str, Any]:
     soft_time_limit=60,
     time_limit=90,
 )
-def deliver(reminder_id: str, token: str) -> str:
-    return dispatch.deliver(
-        runtime.store(),
-        reminder_id,
-        token,
-        runtime.channels(),
-        runtime.clock().now,
-        runtime.delivery_config(),
-    )
+def deliver(self: ReminderTask, reminder_id: str, token: str) -> str:
+    sv = self.services
+    return delivery.deliver(sv.store, reminder_id, token, sv.channels, sv.clock.now, sv.delivery)
 
 
-@app.task(name="reminders.purge_expired", ignore_result=True)
-def purge_expired() -> dict[str, Any]:
-    purged = retention.purge(
-        runtime.store(), runtime.clock().now(), runtime.settings().retention_days
-    )
+@app.task(bind=True, name="reminders.purge_expired", ignore_result=True)
+def purge_expired(self: ReminderTask) -> dict[str, Any]:
+    sv = self.services
+    purged = retention.purge(sv.store, sv.clock.now(), sv.settings.retention_days)
     return {"purged": len(purged)}

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from reminders import runtime
-from reminders.api import auth
+from reminders import wiring
 from reminders.api.app import create_app
 from reminders.clock import FixedClock
 
@@ -17,6 +17,18 @@ INTEGRATION = "integration-token-0123456789"
 STAFF = "staff-token-abcdefghijklmnop"
 AS_INTEGRATION = {"Authorization": f"Bearer {INTEGRATION}"}
 AS_STAFF = {"Authorization": f"Bearer {STAFF}"}
+_apps: list[FastAPI] = []
+
+
+def current() -> wiring.Services:
+    """The Services of the app under test."""
+    services: wiring.Services = _apps[-1].state.services
+    return services
+
+
+def rebuild() -> None:
+    """Build the app's Services again from the environment (a test changed a setting)."""
+    _apps[-1].state.services = wiring.build()
 
 
 def app_client(
@@ -28,11 +40,14 @@ def app_client(
     monkeypatch.setenv("API_TOKENS", f"integration:{INTEGRATION},staff:{STAFF}")
     monkeypatch.setenv("REMINDERS_CHANNELS", "outbox")
     monkeypatch.setenv("REMINDERS_OUTBOX_ECHO", "0")
-    runtime.reset()
-    auth.tokens.cache_clear()
-    clock = runtime.clock()
+    app = create_app()
+    _apps.append(app)
+    clock = current().clock
     assert isinstance(clock, FixedClock)
-    with TestClient(create_app()) as client:
-        yield client, clock
-    runtime.reset()
-    auth.tokens.cache_clear()
+    try:
+        with TestClient(app) as client:
+            yield client, clock
+    finally:
+        _apps.remove(app)
+        current_services: wiring.Services = app.state.services
+        current_services.close()

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from reminders.embedded_redis import EmbeddedRedis, answers
+from reminders.devtools.embedded_redis import EmbeddedRedis, answers
 from reminders.schedule import Schedule, find, load
 from reminders.store import Store
 

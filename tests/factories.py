@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from reminders.models import Appointment
+from reminders.api.validation import parse
+from reminders.model import Appointment
 
 
 def appointment_data(**overrides: Any) -> dict[str, Any]:
@@ -42,7 +43,7 @@ def appointment_data(**overrides: Any) -> dict[str, Any]:
 
 
 def make_appointment(**overrides: Any) -> Appointment:
-    return Appointment.from_dict(appointment_data(**overrides))
+    return parse(appointment_data(**overrides))
 
 
 BOOKED_AT = datetime(2027, 3, 15, 10, 0, tzinfo=UTC)

@@ -21,11 +21,11 @@ from urllib.parse import parse_qs, urlsplit
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from reminders.channels.ratelimit import TokenBucket
-from reminders.channels.sms import TwilioSms
-from reminders.channels.twilio_http import ConfiguredHttpClient
-from reminders.dispatch import DeliveryConfig, deliver, dispatch_tick
+from reminders.channels.twilio.http import ConfiguredHttpClient
+from reminders.channels.twilio.transport import TwilioSms
+from reminders.delivery import DeliveryConfig, deliver, dispatch_tick
 from reminders.store import Store
+from reminders.store.ratelimit import TokenBucket
 
 ACCOUNT_SID = "AC" + "0" * 32
 AUTH_TOKEN = "test-auth-token-1234567890abcdef"
@@ -213,8 +213,7 @@ def sms_channel(
     extra: dict[str, Any] = {} if sleep is None else {"sleep": sleep}
     return TwilioSms(
         Client(ACCOUNT_SID, fake.auth_token, http_client=http),
-        client,
-        prefix,
+        Store(client, prefix).sendlog,
         clock,
         TokenBucket(client, f"{prefix}:rate:sms:test", rate),
         messaging_service_sid="" if from_number else MESSAGING_SERVICE,

@@ -10,10 +10,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from reminders import runtime
 from reminders.clock import FixedClock
-from reminders.dispatch import deliver, dispatch_tick
-from tests.api_client import AS_INTEGRATION, AS_STAFF, app_client
+from reminders.delivery import deliver, dispatch_tick
+from tests.api_client import AS_INTEGRATION, AS_STAFF, app_client, current
 from tests.factories import BOOKED_AT, appointment_data
 
 
@@ -26,9 +25,9 @@ def api(
 
 def deliver_due(clock: FixedClock) -> list[str]:
     pairs: list[tuple[str, str]] = []
-    dispatch_tick(runtime.store(), clock.now(), lambda r, t: pairs.append((r, t)))
+    dispatch_tick(current().store, clock.now(), lambda r, t: pairs.append((r, t)))
     return [
-        deliver(runtime.store(), r, t, runtime.channels(), clock.now, runtime.delivery_config())
+        deliver(current().store, r, t, current().channels, clock.now, current().delivery)
         for r, t in pairs
     ]
 
@@ -58,7 +57,7 @@ def test_posting_the_same_external_id_again_updates_never_duplicates(
     moved = appointment_data(procedure__start="2027-03-29T09:00:00+02:00")
     third = http.post("/appointments", json=moved, headers=AS_INTEGRATION)
     assert third.status_code == 200 and third.json()["version"] == 2
-    keys = list(runtime.store().r.scan_iter(f"{runtime.store().prefix}:a:*"))
+    keys = list(current().store.r.scan_iter(f"{current().store.prefix}:a:*"))
     assert len(keys) == 1
 
 
@@ -90,7 +89,7 @@ def test_a_rejected_booking_names_the_field_and_stores_nothing(
     res = http.post("/appointments", json=appointment_data(**override), headers=AS_INTEGRATION)
     assert res.status_code == 422, res.text
     assert any(d["field"] == field for d in res.json()["detail"]), res.json()
-    assert list(runtime.store().r.scan_iter(f"{runtime.store().prefix}:*")) == []
+    assert list(current().store.r.scan_iter(f"{current().store.prefix}:*")) == []
     assert "+49123" not in res.text and "not-an-email" not in res.text
 
 
@@ -126,7 +125,7 @@ def test_rescheduling_after_the_patient_was_told_sends_a_reschedule_notice(
     notices = [r for r in res.json()["reminders"] if r["rule"] == "notice_reschedule"]
     assert {r["channel"] for r in notices} == {"sms", "email"}
     deliver_due(clock)
-    outbox = runtime.channels()["sms"]
+    outbox = current().channels["sms"]
     texts = [
         m["text"]
         for m in outbox.messages()  # type: ignore[attr-defined]
@@ -159,7 +158,7 @@ def test_an_edit_with_an_unknown_field_is_rejected_and_changes_nothing(
         "/appointments/APT-1001", headers=AS_INTEGRATION, json={"patient": {"shoe_size": 44}}
     )
     assert res.status_code == 422 and res.json()["detail"][0]["field"] == "patient.shoe_size"
-    assert runtime.store().snapshot("APT-1001").version == 1  # type: ignore[union-attr]
+    assert current().store.appointments.snapshot("APT-1001").version == 1  # type: ignore[union-attr]
 
 
 def test_cancelling_cancels_pending_reminders_and_notifies_the_patient(
@@ -173,7 +172,7 @@ def test_cancelling_cancels_pending_reminders_and_notifies_the_patient(
     )
     assert res.status_code == 200 and res.json()["status"] == "cancelled"
     assert sorted(deliver_due(clock)) == ["sent", "sent"]
-    snap = runtime.store().snapshot("APT-1001")
+    snap = current().store.appointments.snapshot("APT-1001")
     assert snap is not None
     states = {(r.rule, r.state) for r in snap.reminders}
     assert ("notice_cancellation", "sent") in states
@@ -197,14 +196,14 @@ def test_a_cancellation_racing_dispatch_never_lets_a_stale_reminder_out(
         data = appointment_data(external_id=f"RACE-{n}")
         http.post("/appointments", json=data, headers=AS_INTEGRATION)
     clock.set(BOOKED_AT + timedelta(days=12, hours=12))  # many reminders due at once
-    store = runtime.store()
+    store = current().store
     pairs: list[tuple[str, str]] = []
     dispatch_tick(store, clock.now(), lambda r, t: pairs.append((r, t)))
     assert len(pairs) > 100
 
     def worker() -> None:
         for rid, token in pairs:
-            deliver(store, rid, token, runtime.channels(), clock.now, runtime.delivery_config())
+            deliver(store, rid, token, current().channels, clock.now, current().delivery)
 
     t = threading.Thread(target=worker)
     t.start()
@@ -212,13 +211,13 @@ def test_a_cancellation_racing_dispatch_never_lets_a_stale_reminder_out(
         http.post(f"/appointments/RACE-{n}/cancel", json={"notify": False}, headers=AS_INTEGRATION)
     t.join()
     for n in range(20):
-        events = store.events(f"RACE-{n}")
+        events = store.appointments.events(f"RACE-{n}")
         cancelled_at = next(i for i, e in enumerate(events) if e["type"] == "cancelled")
         late_sends = [e for e in events[cancelled_at:] if e["type"] == "sent"]
         # A send recorded after the cancel must have begun before it (in flight), never after.
-        snap = store.snapshot(f"RACE-{n}")
+        snap = store.appointments.snapshot(f"RACE-{n}")
         assert snap is not None
         for e in late_sends:
             assert e["reminder"].split(":")[1] == "1"
         assert all(r.state in {"sent", "cancelled", "skipped"} for r in snap.reminders)
-    assert store.due_count(clock.now() + timedelta(days=30)) == 0
+    assert store.reminders.due_count(clock.now() + timedelta(days=30)) == 0

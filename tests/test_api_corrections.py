@@ -10,10 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi.testclient import TestClient
 
-from reminders import runtime
 from reminders.clock import FixedClock
 from reminders.i18n.format import LocalFormat
-from tests.api_client import AS_INTEGRATION, app_client
+from tests.api_client import AS_INTEGRATION, app_client, current
 from tests.factories import BOOKED_AT, appointment_data
 from tests.test_api_appointments import deliver_due
 
@@ -28,7 +27,7 @@ def api(
 
 
 def sms_for(rule: str) -> list[dict[str, str]]:
-    outbox = runtime.channels()["sms"]
+    outbox = current().channels["sms"]
     return [
         m
         for m in outbox.messages()  # type: ignore[attr-defined]
@@ -72,7 +71,7 @@ def test_moving_the_procedure_and_the_pause_day_sends_corrections_in_the_patient
     (moved_sms,) = sms_for("notice_reschedule")
     assert moved_sms["locale"] == locale and fmt.day(date(2027, 3, 31)) in moved_sms["text"]
     # The old heads-up is not repeated; the new pause day still gets its own reminders.
-    snap = runtime.store().snapshot("APT-1001")
+    snap = current().store.appointments.snapshot("APT-1001")
     assert snap is not None
     pause = [r for r in snap.reminders if r.rule == "medication_pause" and r.version == 2]
     assert {r.due_at.date() for r in pause} == {date(2027, 3, 28)}

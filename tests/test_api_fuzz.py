@@ -14,14 +14,14 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import negative_data_rejection
 
-from reminders import runtime
-from reminders.api import auth
+from reminders import wiring
 from reminders.api.app import create_app
-from reminders.embedded_redis import answers
+from reminders.devtools.embedded_redis import answers
 from tests.api_client import INTEGRATION, STAFF
 
 PREFIX = f"fuzz-{uuid.uuid4().hex[:8]}"
-schema = schemathesis.openapi.from_asgi("/openapi.json", create_app())
+APP = create_app()
+schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 
 
 @pytest.fixture(autouse=True)
@@ -30,18 +30,16 @@ def environment(monkeypatch: pytest.MonkeyPatch, redis_url: str) -> Iterator[Non
     monkeypatch.setenv("REMINDERS_KEY_PREFIX", PREFIX)
     monkeypatch.setenv("API_TOKENS", f"integration:{INTEGRATION},staff:{STAFF}")
     monkeypatch.setenv("REMINDERS_CLOCK", "fixed:2027-03-15T10:00:00+00:00")
-    runtime.reset()
-    auth.tokens.cache_clear()
+    sv = APP.state.services = wiring.build()
     # A healthy dispatcher, so /health answers 200 and any 5xx is a real server error.
-    runtime.store().record_dispatch_run(runtime.clock().now(), {})
+    sv.store.ops.record_dispatch_run(sv.clock.now(), {})
     yield
     if answers(redis_url):
         c = redis.Redis.from_url(redis_url)
         keys = list(c.scan_iter(f"{PREFIX}:*"))
         if keys:
             c.delete(*keys)
-    runtime.reset()
-    auth.tokens.cache_clear()
+    sv.close()
 
 
 @schema.parametrize()

@@ -10,13 +10,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from reminders import runtime
-from reminders.attention import items
+from reminders.api.logsafe import MaskingFilter, mask
 from reminders.clock import FixedClock
-from reminders.dispatch import dispatch_tick
-from reminders.logsafe import MaskingFilter, mask
-from reminders.retention import purge
-from tests.api_client import AS_INTEGRATION, AS_STAFF, app_client
+from reminders.delivery import dispatch_tick
+from reminders.staff.attention import items
+from reminders.staff.retention import purge
+from tests.api_client import AS_INTEGRATION, AS_STAFF, app_client, current
 from tests.factories import BOOKED_AT, appointment_data
 from tests.test_api_appointments import deliver_due
 
@@ -60,7 +59,7 @@ def test_roles_are_enforced(
 def test_booking_needs_a_token(api: tuple[TestClient, FixedClock]) -> None:
     http, _ = api
     assert http.post("/appointments", json=appointment_data()).status_code == 401
-    assert list(runtime.store().r.scan_iter(f"{runtime.store().prefix}:*")) == []
+    assert list(current().store.r.scan_iter(f"{current().store.prefix}:*")) == []
 
 
 def test_schedules_are_listed_and_previewed_like_the_cli(
@@ -126,9 +125,9 @@ def test_an_escort_not_confirmed_by_the_day_before_needs_attention(
     http.post("/appointments", json=appointment_data(medications=[]), headers=AS_INTEGRATION)
     clock.set(BOOKED_AT + timedelta(days=10))  # escort reminder (3 days before) is due
     deliver_due(clock)
-    assert not [i for i in items(runtime.store(), clock.now()) if i.kind == "escort_unconfirmed"]
+    assert not [i for i in items(current().store, clock.now()) if i.kind == "escort_unconfirmed"]
     clock.set(BOOKED_AT + timedelta(days=12))  # the day before
-    kinds = [i.kind for i in items(runtime.store(), clock.now())]
+    kinds = [i.kind for i in items(current().store, clock.now())]
     assert kinds == ["escort_unconfirmed"]
 
 
@@ -138,9 +137,9 @@ def test_health_is_unhealthy_until_the_dispatcher_runs_and_again_when_it_stops(
     http, clock = api
     res = http.get("/health")
     assert res.status_code == 503 and "never run" in res.json()["problem"]
-    dispatch_tick(runtime.store(), clock.now(), lambda r, t: None)
+    dispatch_tick(current().store, clock.now(), lambda r, t: None)
     assert http.get("/health").status_code == 200
-    clock.set(BOOKED_AT + timedelta(seconds=3 * runtime.settings().dispatch_interval + 1))
+    clock.set(BOOKED_AT + timedelta(seconds=3 * current().settings.dispatch_interval + 1))
     res = http.get("/health")
     assert res.status_code == 503 and "stopped" in res.json()["problem"]
 
@@ -148,7 +147,7 @@ def test_health_is_unhealthy_until_the_dispatcher_runs_and_again_when_it_stops(
 def test_metrics_are_in_the_prometheus_text_format(api: tuple[TestClient, FixedClock]) -> None:
     http, clock = api
     http.post("/appointments", json=appointment_data(), headers=AS_INTEGRATION)
-    dispatch_tick(runtime.store(), clock.now(), lambda r, t: None)
+    dispatch_tick(current().store, clock.now(), lambda r, t: None)
     text = http.get("/metrics").text
     assert "# TYPE reminders_sent_total counter" in text
     assert "reminders_dispatch_lag_seconds 0.000" in text
@@ -160,20 +159,20 @@ def test_patient_data_is_purged_after_the_retention_period_but_the_audit_trail_s
 ) -> None:
     http, clock = api
     http.post("/appointments", json=appointment_data(), headers=AS_INTEGRATION)
-    store = runtime.store()
+    store = current().store
     for day in range(0, 16):
         clock.set(BOOKED_AT + timedelta(days=day, hours=12))
         deliver_due(clock)
     assert purge(store, clock.now(), days=30) == []
     phone = "+4915112345678"
-    store.acknowledge("APT-1001", "escort", clock.now(), "YES my son Marco drives")
-    store.record_reply(phone, "Can Marco come in with me?", clock.now(), ["APT-1001"])
+    store.contacts.acknowledge("APT-1001", "escort", clock.now(), "YES my son Marco drives")
+    store.contacts.record_reply(phone, "Can Marco come in with me?", clock.now(), ["APT-1001"])
     later = BOOKED_AT + timedelta(days=15 + 31)
     assert purge(store, later, days=30) == ["APT-1001"]
-    assert store.snapshot("APT-1001") is None
-    assert store.appointments_for_phone(phone) == []
-    assert store.inbox() == [] and store.recent_acknowledgements() == []
-    events = store.events("APT-1001")
+    assert store.appointments.snapshot("APT-1001") is None
+    assert store.contacts.appointments_for_phone(phone) == []
+    assert store.contacts.inbox() == [] and store.contacts.recent_acknowledgements() == []
+    events = store.appointments.events("APT-1001")
     assert events[-1]["type"] == "purged"
     assert {"booked", "sent", "ack", "reply"} <= {e["type"] for e in events}
     assert "Maria" not in str(events) and "+49151" not in str(events)

@@ -18,11 +18,11 @@ import pytest
 import redis
 from celery import Celery
 
-from reminders import celery_procs
 from reminders.booking import book, cancel
 from reminders.channels.outbox import OutboxChannel
 from reminders.clock import WarpClock
-from reminders.models import ReminderState
+from reminders.devtools import celery_procs
+from reminders.model import ReminderState
 from reminders.schedule import Schedule
 from reminders.store import Store
 from tests.factories import make_appointment
@@ -67,11 +67,13 @@ def running(redis_url: str) -> Iterator[Running]:
             procs.append(celery_procs.start_worker(env, workdir))
             procs.append(celery_procs.start_beat(env, workdir, name="beat-1"))
             procs.append(celery_procs.start_beat(env, workdir, name="beat-2"))
-            celery_procs.wait_until(lambda: store.last_dispatch_run() is not None, procs, workdir)
+            celery_procs.wait_until(
+                lambda: store.ops.last_dispatch_run() is not None, procs, workdir
+            )
             yield Running(
                 store,
                 clock,
-                OutboxChannel("sms", client, prefix, clock, echo=None),
+                OutboxChannel("sms", Store(client, prefix).outbox, clock, echo=None),
                 Celery(broker=redis_url),
                 queue,
             )
@@ -91,7 +93,7 @@ def wait_for(condition: object, timeout: float) -> None:
 
 
 def settled(store: Store, aid: str) -> bool:
-    snap = store.snapshot(aid)
+    snap = store.appointments.snapshot(aid)
     return snap is not None and all(r.state in TERMINAL for r in snap.reminders)
 
 
@@ -116,7 +118,7 @@ def test_a_booked_appointment_is_delivered_in_order_on_time_and_once(
     timeline = max(p.deadline for p in planned) - now
     wait_for(lambda: settled(running.store, aid), timeline.total_seconds() / SPEED + 30)
 
-    snap = running.store.snapshot(aid)
+    snap = running.store.appointments.snapshot(aid)
     assert snap is not None
     sent = [r for r in snap.reminders if r.state == ReminderState.SENT]
     expected = [p for p in planned if p.state == ReminderState.SCHEDULED]
@@ -154,7 +156,7 @@ def test_a_delivery_task_delivered_twice_by_the_broker_sends_once(
         # Claim before beat does (it ticks every 0.1 s); retry with a new appointment if it won.
         mine = [
             (r, t)
-            for r, t in running.store.claim_due(now + timedelta(seconds=1), 50, 3600)
+            for r, t in running.store.reminders.claim_due(now + timedelta(seconds=1), 50, 3600)
             if r.startswith(aid + ":")
         ]
         if mine:
@@ -164,7 +166,7 @@ def test_a_delivery_task_delivered_twice_by_the_broker_sends_once(
     for rid, token in mine:
         for _ in range(3):
             running.sender.send_task("reminders.deliver", (rid, token), queue=running.queue)
-    wait_for(lambda: all(running.store.reminder(r).state == "sent" for r, _ in mine), 30)
+    wait_for(lambda: all(running.store.reminders.get(r).state == "sent" for r, _ in mine), 30)
     time.sleep(1.0)  # let the duplicates run
     delivered = [m["reminder"] for m in running.outbox.messages() if m["reminder"].startswith(aid)]
     assert sorted(delivered) == sorted(r for r, _ in mine)
@@ -184,7 +186,7 @@ def test_nothing_is_sent_after_cancellation(running: Running, epidural: Schedule
     cancel(running.store, aid, running.clock.now(), "test")
     wait_for(lambda: settled(running.store, aid), 10)
     time.sleep(2.5 * 24 * 3600 / SPEED)  # let the whole original timeline pass
-    snap = running.store.snapshot(aid)
+    snap = running.store.appointments.snapshot(aid)
     assert snap is not None
     sent = {r.id for r in snap.reminders if r.state == ReminderState.SENT}
     delivered = {m["reminder"] for m in running.outbox.messages() if m["reminder"].startswith(aid)}

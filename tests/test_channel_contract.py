@@ -22,6 +22,7 @@ from redis.retry import Retry
 from reminders.channels import Channel, DeliveryError, Outgoing
 from reminders.channels.outbox import OutboxChannel
 from reminders.clock import FixedClock
+from reminders.store import Store
 from tests.factories import BOOKED_AT
 from tests.fake_twilio import FakeTwilio, sms_channel
 from tests.test_email import Recorder, channel, free_port, outgoing
@@ -111,7 +112,7 @@ def outbox(client: redis.Redis, prefix: str) -> Build:
             stack.callback(r.close)
         to = "+15005550001" if fault == "permanent" else "+4915112345678"
         msg = Outgoing("APT-1:1:escort:-:sms", "sms", to, "en", "Hello")
-        return OutboxChannel("sms", r, prefix, FixedClock(BOOKED_AT), echo=None), msg
+        return OutboxChannel("sms", Store(r, prefix).outbox, FixedClock(BOOKED_AT), echo=None), msg
 
     return build
 

@@ -18,11 +18,12 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from reminders.channels import DeliveryError, Outgoing
-from reminders.channels.email import SmtpEmail
+from reminders.channels.smtp.transport import SmtpEmail
 from reminders.clock import FixedClock
 from reminders.i18n.messages import Email
 from reminders.i18n.render import email_html
 from reminders.settings import Clinic, SmtpSettings
+from reminders.store import Store
 from tests.factories import BOOKED_AT
 
 CLINIC = Clinic("Clínica São José", "+49 30 1234567", "Hauptstraße 1", "praxis@example.org", "en")
@@ -82,7 +83,7 @@ def channel(port: int, client: redis.Redis, prefix: str, **kw: Any) -> SmtpEmail
             **kw,
         }
     )
-    return SmtpEmail(settings, CLINIC, client, prefix, FixedClock(BOOKED_AT))
+    return SmtpEmail(settings, CLINIC, Store(client, prefix).sendlog, FixedClock(BOOKED_AT))
 
 
 def outgoing(

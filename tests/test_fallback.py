@@ -13,14 +13,15 @@ import redis
 
 from reminders.booking import book
 from reminders.channels.outbox import OutboxChannel
+from reminders.channels.twilio import webhook
 from reminders.clock import FixedClock
-from reminders.dispatch import DeliveryConfig
-from reminders.fallback import safety_from
-from reminders.models import ReminderState
-from reminders.optout import handle
+from reminders.delivery import DeliveryConfig
+from reminders.delivery.callbacks import on_status
+from reminders.delivery.fallback import safety_from
+from reminders.inbound.replies import handle
+from reminders.model import ReminderState
 from reminders.schedule import Schedule
 from reminders.store import Store
-from reminders.tracking import on_status
 from tests.factories import BOOKED_AT, make_appointment
 from tests.fake_twilio import FakeTwilio, deliver_due, sms_channel
 
@@ -43,7 +44,7 @@ class World:
     ) -> None:
         self.store = store
         self.clock = FixedClock(BOOKED_AT)
-        self.outbox = OutboxChannel("email", client, prefix, self.clock, echo=None)
+        self.outbox = OutboxChannel("email", Store(client, prefix).outbox, self.clock, echo=None)
         self.channels: dict[str, Any] = {
             "sms": sms_channel(fake, client, prefix, self.clock),
             "email": self.outbox,
@@ -63,7 +64,7 @@ class World:
         return deliver_due(self.store, self.clock, self.channels, self.config)
 
     def state(self, rid: str) -> ReminderState | None:
-        rec = self.store.reminder(rid)
+        rec = self.store.reminders.get(rid)
         return rec.state if rec is not None else None
 
     def emails_for(self, rule: str) -> list[dict[str, str]]:
@@ -83,26 +84,26 @@ def test_a_landline_reported_by_the_carrier_sends_the_safety_reminder_by_email(
     world.book(patient__channels=["sms"])  # prefers SMS, but has an email address
     world.run()
     assert world.run(ESCORT_DUE)[ESCORT_SMS] == "sent"
-    sid = world.store.reminder(ESCORT_SMS).provider_id  # type: ignore[union-attr]
+    sid = world.store.reminders.get(ESCORT_SMS).provider_id  # type: ignore[union-attr]
     on_status(
         world.store,
-        ESCORT_SMS,
-        sid,
-        "undelivered",
-        "30006",
+        webhook.status_report(
+            ESCORT_SMS,
+            {"MessageSid": sid or "", "MessageStatus": "undelivered", "ErrorCode": "30006"},
+        ),
         ESCORT_DUE,
         is_safety=world.config.is_safety,
         retry_delay=3600,
     )
-    rec = world.store.reminder(ESCORT_SMS)
+    rec = world.store.reminders.get(ESCORT_SMS)
     assert rec is not None and rec.state == ReminderState.FAILED
     assert rec.covered_by == ESCORT_EMAIL
     assert world.run() == {ESCORT_EMAIL: "sent"}
     (email,) = world.emails_for("escort")
     assert email["to"] == "maria@example.org"
-    assert world.store.attention_items() == []
+    assert world.store.attention.items() == []
     # The number is now known to be unusable: the next SMS is not even tried.
-    assert world.store.unusable_numbers()["+4915112345678"]["code"] == "30006"
+    assert world.store.contacts.unusable_numbers()["+4915112345678"]["code"] == "30006"
     creates = len(fake.creates)
     day_before = datetime.fromisoformat("2027-03-27T17:00:00+00:00")
     assert world.run(day_before)["APT-1001:1:day_before:-:sms"] == "failed"
@@ -125,7 +126,7 @@ def test_an_email_already_sent_is_not_sent_again(fake: FakeTwilio, world: World)
     fake.fail_next("21211")
     states = world.run(ESCORT_DUE)
     assert states == {ESCORT_EMAIL: "sent", ESCORT_SMS: "failed"}
-    assert world.store.reminder(ESCORT_SMS).covered_by == ESCORT_EMAIL  # type: ignore[union-attr]
+    assert world.store.reminders.get(ESCORT_SMS).covered_by == ESCORT_EMAIL  # type: ignore[union-attr]
     assert world.run() == {}
     assert len(world.emails_for("escort")) == 1
 
@@ -135,7 +136,7 @@ def test_without_an_email_address_staff_are_asked_to_call(fake: FakeTwilio, worl
     world.run()
     fake.fail_next("21614")
     assert world.run(ESCORT_DUE)[ESCORT_SMS] == "flagged"
-    (item,) = world.store.attention_items()
+    (item,) = world.store.attention.items()
     assert item.reminder.id == ESCORT_SMS and "call the patient" in item.reminder.reason
 
 
@@ -155,7 +156,7 @@ def test_a_reminder_that_is_not_about_safety_is_not_replaced(
     world.book(patient__channels=["sms"])
     fake.fail_next("21211")
     assert world.run() == {CONFIRMATION_SMS: "failed"}
-    assert world.store.reminder("APT-1001:1:booking_confirmation:-:email") is None
+    assert world.store.reminders.get("APT-1001:1:booking_confirmation:-:email") is None
     assert world.outbox.messages() == []
 
 

@@ -13,8 +13,8 @@ import pytest
 from reminders.i18n import MESSAGE_KEYS, render
 from reminders.i18n import locales as loc
 from reminders.i18n.bidi import FSI, LRI, PDI, clean
-from reminders.i18n.samples import LONG, SAMPLE, ZONE
 from reminders.i18n.segments import BIDI_CONTROLS, count, has_bidi_controls
+from reminders.i18n.tools.samples import LONG, SAMPLE, ZONE
 
 LOCALES = Path(__file__).resolve().parent.parent / "locales"
 LTR = ["en", "de", "es", "fr", "it", "pl", "pt_BR", "tr", "zh_Hans"]

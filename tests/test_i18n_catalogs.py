@@ -17,12 +17,13 @@ from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
 from reminders.cli import main
-from reminders.i18n import MESSAGE_KEYS, qa, render, tooling
+from reminders.i18n import MESSAGE_KEYS, render
 from reminders.i18n import locales as loc
 from reminders.i18n.messages import MESSAGES
-from reminders.i18n.samples import LONG, SAMPLE, ZONE, long_variants
 from reminders.i18n.segments import count
-from reminders.models import NOTE_MAX_CHARS
+from reminders.i18n.tools import qa, tooling
+from reminders.i18n.tools.samples import LONG, SAMPLE, ZONE, long_variants
+from reminders.model import NOTE_MAX_CHARS
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ROOT / "locales"

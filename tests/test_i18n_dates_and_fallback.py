@@ -13,7 +13,7 @@ from babel.dates import format_skeleton, format_time
 
 from reminders.i18n import Facts, render
 from reminders.i18n import locales as loc
-from reminders.i18n.samples import SAMPLE
+from reminders.i18n.tools.samples import SAMPLE
 
 LOCALES = Path(__file__).resolve().parent.parent / "locales"
 

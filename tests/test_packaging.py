@@ -180,3 +180,20 @@ def test_without_catalogs_the_services_refuse_to_start_naming_the_path(
     done = run_installed(installed, *command, REMINDERS_LOCALES_DIR=str(tmp_path))
     assert done.returncode != 0
     assert f"REMINDERS_LOCALES_DIR: no translation catalogs in {tmp_path}" in done.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["python", "-m", "celery", "-A", "reminders.celery_app", "worker", "--pool=solo"],
+        ["python", "-m", "celery", "-A", "reminders.celery_app", "beat"],
+        ["reminders", "serve", "--port", "1"],
+    ],
+    ids=["worker", "beat", "api"],
+)
+def test_a_channel_without_its_settings_stops_every_service_at_start(
+    installed: Path, command: list[str]
+) -> None:
+    done = run_installed(installed, *command, REMINDERS_CHANNELS="twilio,smtp")
+    assert done.returncode != 0
+    assert "TWILIO_ACCOUNT_SID: needed by the twilio channel" in done.stderr

@@ -6,6 +6,7 @@ Every expected time is written out both in UTC and in the patient's local time.
 
 from __future__ import annotations
 
+from dataclasses import astuple
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,15 +15,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reminders.models import Appointment, ReminderState
+from reminders.ids import ReminderId
+from reminders.model import Appointment, PlannedReminder, ReminderState
 from reminders.schedule import (
-    PlannedReminder,
     Schedule,
     load,
     loads,
-    parse_reminder_id,
     plan,
-    reminder_id,
 )
 from reminders.schedule.loader import DEFAULTS_DIR
 from tests.factories import BOOKED_AT, make_appointment
@@ -500,8 +499,10 @@ def test_an_email_only_rule_is_not_planned_for_a_patient_without_email() -> None
 
 
 def test_reminder_id_names_appointment_version_rule_medicine_and_channel() -> None:
-    assert reminder_id("APT-1001", 3, "day_before", None, "sms") == "APT-1001:3:day_before:-:sms"
-    assert reminder_id("APT-1001", 1, "medication_pause", 1, "email") == (
+    assert (
+        str(ReminderId("APT-1001", 3, "day_before", None, "sms")) == "APT-1001:3:day_before:-:sms"
+    )
+    assert str(ReminderId("APT-1001", 1, "medication_pause", 1, "email")) == (
         "APT-1001:1:medication_pause:1:email"
     )
 
@@ -526,7 +527,7 @@ def test_a_new_version_changes_the_ids_but_not_the_slots() -> None:
 
 def test_every_planned_id_parses_back_to_its_parts() -> None:
     for r in plan(appointment(medications=TWO_MEDICINES), default_schedule(), LONG_BEFORE):
-        assert parse_reminder_id(r.id) == (
+        assert astuple(ReminderId.parse(r.id)) == (
             r.appointment_id,
             r.version,
             r.rule,
@@ -549,8 +550,8 @@ def test_any_valid_reminder_id_parses_back_to_its_parts(
     medicine: int | None,
     channel: str,
 ) -> None:
-    rid = reminder_id(appointment_id, version, rule_key, medicine, channel)
-    assert parse_reminder_id(rid) == (appointment_id, version, rule_key, medicine, channel)
+    rid = str(ReminderId(appointment_id, version, rule_key, medicine, channel))
+    assert astuple(ReminderId.parse(rid)) == (appointment_id, version, rule_key, medicine, channel)
 
 
 # --- the shipped schedule -------------------------------------------------------------------

@@ -12,8 +12,8 @@ import pytest
 from reminders.i18n import MESSAGE_KEYS, Facts, render
 from reminders.i18n import locales as loc
 from reminders.i18n.messages import MESSAGES
-from reminders.i18n.tooling import pot_bytes
-from reminders.models import Medication
+from reminders.i18n.tools.tooling import pot_bytes
+from reminders.model import Medication
 
 LOCALES = Path(__file__).resolve().parent.parent / "locales"
 FACTS = Facts(

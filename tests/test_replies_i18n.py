@@ -14,14 +14,16 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po, write_po
 
-from reminders import optout
 from reminders.booking import book, cancel
-from reminders.i18n import bidi, qa, render
+from reminders.i18n import bidi, render
 from reminders.i18n import locales as loc
 from reminders.i18n.render import is_rtl
 from reminders.i18n.replies import REPLIES, REPLY_SMS_SEGMENTS, render_reply
-from reminders.i18n.samples import LONG, SAMPLE, ZONE
 from reminders.i18n.segments import count, has_bidi_controls
+from reminders.i18n.tools import qa
+from reminders.i18n.tools.samples import LONG, SAMPLE, ZONE
+from reminders.inbound import keywords
+from reminders.inbound import replies as inbound
 from reminders.schedule import Schedule
 from reminders.store import Store
 from tests.factories import BOOKED_AT, make_appointment
@@ -61,8 +63,8 @@ def test_every_shipped_language_has_its_yes_word() -> None:
 @pytest.mark.parametrize("locale", sorted(YES_WORDS))
 def test_the_escort_sms_asks_for_1_or_the_yes_word_of_its_language(locale: str) -> None:
     word = YES_WORDS[locale]
-    assert optout.classify(word) == "confirm"
-    assert optout.classify(f" {word.lower()}! ") == "confirm"  # as patients type it
+    assert keywords.classify(word) == "confirm"
+    assert keywords.classify(f" {word.lower()}! ") == "confirm"  # as patients type it
     for facts in (SAMPLE, LONG):
         sms = render("escort", "sms", locale, facts, ZONE, LOCALES)
         assert sms.locale == locale and not sms.fallbacks, sms.fallbacks
@@ -70,7 +72,7 @@ def test_the_escort_sms_asks_for_1_or_the_yes_word_of_its_language(locale: str) 
         assert facts.clinic_phone in main
         assert word in ask and "1" in re.findall(r"\w+", ask)
         # Whatever else the line says, every word in it that answers "yes" is one we record.
-        assert [w for w in re.findall(r"\w+", ask) if optout.classify(w) == "confirm"] in (
+        assert [w for w in re.findall(r"\w+", ask) if keywords.classify(w) == "confirm"] in (
             ["1", word],
             [word, "1"],
         )
@@ -78,7 +80,7 @@ def test_the_escort_sms_asks_for_1_or_the_yes_word_of_its_language(locale: str) 
 
 @pytest.mark.parametrize("one", ["1", "١", "１"])
 def test_one_counts_as_yes_from_a_latin_arabic_or_full_width_keyboard(one: str) -> None:
-    assert optout.classify(one) == "confirm"
+    assert keywords.classify(one) == "confirm"
 
 
 # --- the answers: every language, within budget ----------------------------------------------
@@ -99,9 +101,9 @@ def test_every_answer_renders_in_every_language_within_its_budget(locale: str, r
         if c.encoding == "GSM-7":
             assert c.segments == 1, (c, out.text)  # one segment wherever the script allows
         if reply == "help":
-            assert phone in out.text and "STOP" in out.text and optout.classify("STOP") == "stop"
+            assert phone in out.text and "STOP" in out.text and keywords.classify("STOP") == "stop"
         if reply == "stopped":
-            assert "START" in out.text and optout.classify("START") == "start"
+            assert "START" in out.text and keywords.classify("START") == "start"
         if is_rtl(locale):
             assert f"{bidi.FSI}{name}{bidi.PDI}" in out.text
             if reply == "help":
@@ -192,7 +194,7 @@ def test_the_check_names_an_answer_over_its_budget(tmp_path: Path) -> None:
 
 
 def answer(store: Store, phone: str, body: str, default_locale: str = "en") -> str | None:
-    return optout.handle(
+    return inbound.handle(
         store,
         phone,
         body,

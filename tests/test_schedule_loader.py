@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from reminders.i18n import MESSAGE_KEYS
 from reminders.schedule import Schedule, ScheduleError, load, loads
 from reminders.schedule.loader import DEFAULTS_DIR
 from reminders.schedule.rules import Anchor, LatePolicy, Moment, Offset, Outside, Per, Window
@@ -58,7 +59,7 @@ def second_rule(**fields: str | None) -> str:
 
 def refused(text: str) -> ScheduleError:
     with pytest.raises(ScheduleError) as info:
-        loads(text, FILE)
+        loads(text, FILE, MESSAGE_KEYS)
     return info.value
 
 

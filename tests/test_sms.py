@@ -10,15 +10,15 @@ from urllib.parse import unquote
 import pytest
 import redis
 
-from reminders import runtime
+from reminders import wiring
 from reminders.channels import DeliveryError, Outgoing
-from reminders.channels.email import SmtpEmail
-from reminders.channels.ratelimit import TokenBucket
-from reminders.channels.sms import TwilioSms
-from reminders.channels.twilio_codes import CarrierAction, carrier_action
-from reminders.channels.twilio_http import ConfiguredHttpClient
+from reminders.channels.smtp.transport import SmtpEmail
+from reminders.channels.twilio.errors import CarrierAction, carrier_action
+from reminders.channels.twilio.http import ConfiguredHttpClient
+from reminders.channels.twilio.transport import TwilioSms
 from reminders.clock import FixedClock
 from reminders.settings import ImproperlyConfigured
+from reminders.store.ratelimit import TokenBucket
 from tests.factories import BOOKED_AT
 from tests.fake_twilio import MESSAGING_SERVICE, PUBLIC, FakeTwilio, sms_channel
 
@@ -210,19 +210,18 @@ def test_the_runtime_builds_twilio_and_smtp_channels_from_settings(
         "SMTP_SECURITY": "ssl",
     }.items():
         monkeypatch.setenv(name, value)
-    runtime.reset()
+    services = wiring.build()
     try:
-        chans = runtime.channels()
+        chans = services.channels
         assert isinstance(chans["sms"], TwilioSms) and isinstance(chans["email"], SmtpEmail)
-        assert runtime.settings().smtp.port == 465
+        assert services.settings.smtp.port == 465
         chans["sms"].send(message())
         assert fake.creates[0]["From"] == "+15005550006"
-        monkeypatch.delenv("TWILIO_AUTH_TOKEN")
-        runtime.reset()
-        with pytest.raises(ImproperlyConfigured, match="TWILIO_AUTH_TOKEN"):
-            runtime.channels()
     finally:
-        runtime.reset()
+        services.close()
+    monkeypatch.delenv("TWILIO_AUTH_TOKEN")
+    with pytest.raises(ImproperlyConfigured, match="TWILIO_AUTH_TOKEN"):
+        wiring.build()  # the settings are checked before anything is built
 
 
 def test_the_rate_counts_segments_and_a_long_message_leaves_a_debt(

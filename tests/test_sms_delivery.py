@@ -14,9 +14,9 @@ import redis
 from reminders.booking import book
 from reminders.channels.outbox import OutboxChannel
 from reminders.clock import FixedClock
-from reminders.dispatch import DeliveryConfig
-from reminders.fallback import safety_from
-from reminders.models import ReminderState
+from reminders.delivery import DeliveryConfig
+from reminders.delivery.fallback import safety_from
+from reminders.model import ReminderState
 from reminders.schedule import Schedule
 from reminders.store import Store
 from tests.factories import BOOKED_AT, make_appointment
@@ -44,7 +44,7 @@ def config(epidural: Schedule) -> DeliveryConfig:
 def channels(fake: FakeTwilio, client: redis.Redis, prefix: str, clock: FixedClock, **kw: object):
     return {
         "sms": sms_channel(fake, client, prefix, clock, **kw),  # type: ignore[arg-type]
-        "email": OutboxChannel("email", client, prefix, clock, echo=None),
+        "email": OutboxChannel("email", Store(client, prefix).outbox, clock, echo=None),
     }
 
 
@@ -61,14 +61,14 @@ def test_a_timeout_after_sending_is_unknown_then_reconciled_without_a_second_sen
     chans = channels(fake, client, prefix, clock)
     fake.fail_next("timeout")
     assert deliver_due(store, clock, chans, config)[SMS] == "unknown"
-    assert [i.reminder.id for i in store.attention_items()] == [SMS]
+    assert [i.reminder.id for i in store.attention.items()] == [SMS]
     assert deliver_due(store, clock, chans, config) == {}  # not before the reconcile delay
     clock.set(BOOKED_AT + timedelta(seconds=config.reconcile_delay + 1))
     assert deliver_due(store, clock, chans, config) == {SMS: "sent"}
-    rec = store.reminder(SMS)
+    rec = store.reminders.get(SMS)
     assert rec is not None and rec.provider_id == next(iter(fake.messages))
     assert len(fake.creates) == 1
-    assert store.attention_items() == []
+    assert store.attention.items() == []
 
 
 def test_an_unknown_send_twilio_never_created_is_sent_once_after_looking(
@@ -103,7 +103,7 @@ def test_a_rate_limited_send_is_retried_with_backoff_before_the_deadline(
     chans = channels(fake, client, prefix, clock)
     fake.fail_next("429")
     assert deliver_due(store, clock, chans, config)[SMS] == "scheduled"
-    rec = store.reminder(SMS)
+    rec = store.reminders.get(SMS)
     assert rec is not None and rec.error and rec.error.startswith("20429")
     assert BOOKED_AT + timedelta(seconds=47) < rec.due_at < BOOKED_AT + timedelta(seconds=73)
     clock.set(rec.due_at)
@@ -124,9 +124,9 @@ def test_a_server_error_until_the_deadline_ends_failed_never_late(
     few = replace(config, max_attempts=2)
     fake.fail_next("500", "500")
     deliver_due(store, clock, chans, few)
-    clock.set(store.reminder(SMS).due_at)  # type: ignore[union-attr]
+    clock.set(store.reminders.get(SMS).due_at)  # type: ignore[union-attr]
     assert deliver_due(store, clock, chans, few) == {SMS: "failed"}
-    assert [i.reminder.id for i in store.attention_items()] == [SMS]
+    assert [i.reminder.id for i in store.attention.items()] == [SMS]
 
 
 def test_over_the_senders_rate_a_reminder_is_rescheduled_without_using_an_attempt(
@@ -145,7 +145,7 @@ def test_over_the_senders_rate_a_reminder_is_rescheduled_without_using_an_attemp
     sms = sorted(s for rid, s in states.items() if rid.endswith(":sms"))
     assert sms == ["scheduled", "sent"] and len(fake.creates) == 1
     waiting = next(rid for rid, s in states.items() if s == "scheduled")
-    rec = store.reminder(waiting)
+    rec = store.reminders.get(waiting)
     assert rec is not None and rec.attempts == 0 and rec.due_at > BOOKED_AT
 
 
@@ -158,7 +158,7 @@ def test_an_opted_out_patient_receives_no_further_sms(
     config: DeliveryConfig,
 ) -> None:
     book(store, make_appointment(), epidural, BOOKED_AT)
-    store.opt_out(PHONE, BOOKED_AT, source="inbound", keyword="stop")
+    store.contacts.opt_out(PHONE, BOOKED_AT, source="inbound", keyword="stop")
     clock = FixedClock(BOOKED_AT)
     states = deliver_due(store, clock, channels(fake, client, prefix, clock), config)
     assert states[SMS] == "skipped"
@@ -179,7 +179,7 @@ def test_twilio_saying_the_patient_unsubscribed_records_the_opt_out(
     assert (
         deliver_due(store, clock, channels(fake, client, prefix, clock), config)[SMS] == "skipped"
     )
-    assert store.is_opted_out(PHONE)
-    assert store.opted_out_numbers()[PHONE]["source"] == "provider 21610"
-    rec = store.reminder(SMS)
+    assert store.contacts.is_opted_out(PHONE)
+    assert store.contacts.opted_out_numbers()[PHONE]["source"] == "provider 21610"
+    rec = store.reminders.get(SMS)
     assert rec is not None and rec.state == ReminderState.SKIPPED

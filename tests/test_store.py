@@ -17,17 +17,25 @@ from reminders.booking import book, cancel
 from reminders.channels import DeliveryError, Outgoing
 from reminders.channels.outbox import OutboxChannel
 from reminders.clock import FixedClock
-from reminders.dispatch import DeliveryConfig, deliver, dispatch_tick
-from reminders.models import ReminderState
-from reminders.schedule import Schedule
-from reminders.store import Store
+from reminders.delivery import DeliveryConfig, deliver, dispatch_tick
+from reminders.delivery.fallback import safety_from
+from reminders.model import ReminderState
+from reminders.schedule import Schedule, find, load
+from reminders.store import Patch, Store
 from tests.factories import BOOKED_AT, make_appointment
 
-CONFIG = DeliveryConfig(locales_dir=Path(__file__).resolve().parent.parent / "locales")
+CONFIG = DeliveryConfig(
+    # the production policy: the schedule says which rules are safety reminders
+    is_safety=safety_from(lambda procedure: load(find(procedure))),
+    locales_dir=Path(__file__).resolve().parent.parent / "locales",
+)
 
 
 def outbox(client: redis.Redis, prefix: str, clock: FixedClock) -> dict[str, OutboxChannel]:
-    return {n: OutboxChannel(n, client, prefix, clock, echo=None) for n in ("sms", "email")}
+    return {
+        n: OutboxChannel(n, Store(client, prefix).outbox, clock, echo=None)
+        for n in ("sms", "email")
+    }
 
 
 def claim_all(store: Store, clock: FixedClock) -> list[tuple[str, str]]:
@@ -38,10 +46,10 @@ def claim_all(store: Store, clock: FixedClock) -> list[tuple[str, str]]:
 
 def test_booking_stores_the_plan_and_a_booked_event(store: Store, epidural: Schedule) -> None:
     result = book(store, make_appointment(), epidural, BOOKED_AT)
-    snap = store.snapshot("APT-1001")
+    snap = store.appointments.snapshot("APT-1001")
     assert snap is not None and snap.version == 1 and snap.status == "booked"
     assert sorted(r.id for r in snap.reminders) == sorted(p.id for p in result.planned)
-    assert [e["type"] for e in store.events("APT-1001")] == ["booked"]
+    assert [e["type"] for e in store.appointments.events("APT-1001")] == ["booked"]
 
 
 def test_booking_the_same_appointment_again_changes_nothing(
@@ -50,7 +58,7 @@ def test_booking_the_same_appointment_again_changes_nothing(
     book(store, make_appointment(), epidural, BOOKED_AT)
     again = book(store, make_appointment(), epidural, BOOKED_AT + timedelta(hours=1))
     assert not again.changed
-    snap = store.snapshot("APT-1001")
+    snap = store.appointments.snapshot("APT-1001")
     assert snap is not None and snap.version == 1
 
 
@@ -74,7 +82,7 @@ def test_concurrent_claimers_never_claim_the_same_reminder(
     def claimer() -> None:
         own = Store(redis.Redis.from_url(redis_url), prefix)
         got: list[tuple[str, str]] = []
-        while batch := own.claim_due(later, 7, 300):
+        while batch := own.reminders.claim_due(later, 7, 300):
             got.extend(batch)
         results.append(got)
 
@@ -119,8 +127,8 @@ def test_a_killed_claimers_reminders_are_delivered_after_its_lease(
         "import os, signal, redis; from datetime import datetime;"
         "from reminders.store import Store;"
         f"s = Store(redis.Redis.from_url({redis_url!r}), {prefix!r});"
-        f"print(len(s.claim_due(datetime.fromisoformat({BOOKED_AT.isoformat()!r}), 100, 300)),"
-        " flush=True);"
+        f"at = datetime.fromisoformat({BOOKED_AT.isoformat()!r});"
+        "print(len(s.reminders.claim_due(at, 100, 300)), flush=True);"
         "os.kill(os.getpid(), signal.SIGKILL)"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
@@ -133,7 +141,7 @@ def test_a_killed_claimers_reminders_are_delivered_after_its_lease(
     assert len(reclaimed) == 2
     for rid, token in reclaimed:
         assert deliver(store, rid, token, channels, clock.now, CONFIG) == "sent"
-    rec = store.reminder(reclaimed[0][0])
+    rec = store.reminders.get(reclaimed[0][0])
     assert rec is not None and rec.lost_leases == 1
 
 
@@ -144,7 +152,7 @@ def test_a_worker_that_died_after_sending_is_not_sent_twice(
     clock = FixedClock(BOOKED_AT)
     channels = outbox(client, prefix, clock)
     rid, token = claim_all(store, clock)[0]
-    begun = store.begin_send(rid, token, clock.now(), 120)
+    begun = store.reminders.begin_send(rid, token, clock.now(), 120)
     assert begun.status == "ok"
     channels["email" if rid.endswith("email") else "sms"].send(
         Outgoing(rid, "sms", "+4915112345678", "en", "text")
@@ -171,7 +179,7 @@ def test_rescheduling_while_a_reminder_is_in_flight_sends_nothing_stale(
     for rid, token in claimed:
         assert deliver(store, rid, token, channels, clock.now, CONFIG) == "gone"
     assert all(not ch.messages() for ch in channels.values())
-    snap = store.snapshot("APT-1001")
+    snap = store.appointments.snapshot("APT-1001")
     assert snap is not None and snap.version == 2
     stale = [r for r in snap.reminders if r.version == 1 and r.rule != "booking_confirmation"]
     assert stale and all(r.state == ReminderState.CANCELLED for r in stale)
@@ -185,11 +193,13 @@ def test_a_claimed_reminder_of_an_edited_appointment_is_cancelled_at_send_time(
     channels = outbox(client, prefix, clock)
     rid, token = claim_all(store, clock)[0]
     # The edit lands between the claim and the send, racing the worker's re-check.
-    begun = store.begin_send(rid, token, clock.now(), 120)
-    assert begun.status == "ok"
+    begun = store.reminders.begin_send(rid, token, clock.now(), 120)
+    assert begun.status == "ok" and begun.record is not None
     book(store, make_appointment(patient__name="Maria Rossi-Bianchi"), epidural, clock.now())
-    assert store.finish(rid, token, "sent", clock.now(), patch={"pid": "x"}, event={})
-    snap = store.snapshot("APT-1001")
+    assert store.reminders.finish(
+        begun.record, token, "sent", clock.now(), patch=Patch(provider_id="x"), event="sent"
+    )
+    snap = store.appointments.snapshot("APT-1001")
     assert snap is not None
     # In flight when the edit came: kept as sent, not cancelled.
     assert next(r for r in snap.reminders if r.id == rid).state == ReminderState.SENT
@@ -205,10 +215,10 @@ def test_cancelling_while_claimed_sends_nothing(
     claimed = claim_all(store, clock)
     cancel(store, "APT-1001", clock.now(), "patient called")
     assert [deliver(store, r, t, channels, clock.now, CONFIG) for r, t in claimed] == ["gone"] * 2
-    snap = store.snapshot("APT-1001")
+    snap = store.appointments.snapshot("APT-1001")
     assert snap is not None and snap.status == "cancelled"
     assert all(r.state == ReminderState.CANCELLED for r in snap.reminders)
-    assert store.pending_count() == 0
+    assert store.reminders.pending_count() == 0
 
 
 def test_a_cancel_after_claim_but_before_begin_is_seen_by_the_worker(
@@ -218,8 +228,8 @@ def test_a_cancel_after_claim_but_before_begin_is_seen_by_the_worker(
     clock = FixedClock(BOOKED_AT + timedelta(days=13))
     rid, token = claim_all(store, clock)[0]
     # Simulate a cancel that only flipped the appointment status (e.g. from another writer).
-    client.hset(store.appointment_key("APT-1001"), "st", "cancelled")
-    begun = store.begin_send(rid, token, clock.now(), 120)
+    client.hset(store.keys.appointment("APT-1001"), "st", "cancelled")
+    begun = store.reminders.begin_send(rid, token, clock.now(), 120)
     assert (begun.status, begun.reason) == ("cancelled", "the appointment was cancelled")
 
 
@@ -232,7 +242,7 @@ def test_a_reminder_past_its_deadline_is_skipped_not_sent(
     clock.set(BOOKED_AT + timedelta(days=14))  # after the procedure: confirmation is useless
     channels = outbox(client, prefix, clock)
     assert deliver(store, rid, token, channels, clock.now, CONFIG) == "skipped"
-    rec = store.reminder(rid)
+    rec = store.reminders.get(rid)
     assert rec is not None and "deadline" in rec.reason
     assert channels["sms"].messages() == []
 
@@ -262,7 +272,7 @@ def test_a_temporary_failure_is_retried_later_through_the_due_index(
     rid, token = claim_all(store, clock)[0]
     flaky = Flaky(DeliveryError("503 from provider", permanent=False, code="503"))
     assert deliver(store, rid, token, {"sms": flaky}, clock.now, CONFIG) == "scheduled"
-    rec = store.reminder(rid)
+    rec = store.reminders.get(rid)
     assert rec is not None and rec.attempts == 1 and rec.error == "503: 503 from provider"
     assert timedelta(seconds=40) < rec.due_at - BOOKED_AT < timedelta(seconds=80)
     assert claim_all(store, clock) == []
@@ -288,7 +298,7 @@ def test_a_channel_the_patient_withdrew_is_skipped_at_send_time(
     channels = outbox(client, prefix, clock)
     pairs = claim_all(store, clock)
     # Withdrawn in the stored document without a replan (e.g. an opt-out recorded elsewhere).
-    key = store.appointment_key("APT-1001")
+    key = store.keys.appointment("APT-1001")
     doc = json.loads(client.hget(key, "doc") or b"{}")
     doc["patient"]["channels"] = ["email"]
     client.hset(key, "doc", json.dumps(doc))
@@ -311,7 +321,7 @@ def test_rescheduling_keeps_sent_reminders_and_does_not_repeat_them(
     result = book(store, moved, epidural, BOOKED_AT + timedelta(hours=2))
     assert result.appointment.version == 2
     assert "booking_confirmation" not in {p.rule for p in result.planned}
-    snap = store.snapshot("APT-1001")
+    snap = store.appointments.snapshot("APT-1001")
     assert snap is not None
     sent = [r for r in snap.reminders if r.state == ReminderState.SENT]
     assert {r.rule for r in sent} == {"booking_confirmation"} and len(sent) == 2
@@ -327,10 +337,10 @@ def test_the_phone_index_follows_bookings_and_number_changes(
 ) -> None:
     book(store, make_appointment(), epidural, BOOKED_AT)
     book(store, make_appointment(external_id="APT-2"), epidural, BOOKED_AT)
-    assert store.appointments_for_phone("+4915112345678") == ["APT-1001", "APT-2"]
+    assert store.contacts.appointments_for_phone("+4915112345678") == ["APT-1001", "APT-2"]
     book(store, make_appointment(patient__phone="+4915199999999"), epidural, BOOKED_AT)
-    assert store.appointments_for_phone("+4915112345678") == ["APT-2"]
-    assert store.appointments_for_phone("+4915199999999") == ["APT-1001"]
+    assert store.contacts.appointments_for_phone("+4915112345678") == ["APT-2"]
+    assert store.contacts.appointments_for_phone("+4915199999999") == ["APT-1001"]
 
 
 def test_a_reminder_flagged_at_booking_is_on_the_attention_list(
@@ -339,7 +349,7 @@ def test_a_reminder_flagged_at_booking_is_on_the_attention_list(
     # Booked after the pause day began: the pause reminder is flagged for staff to call.
     late = BOOKED_AT + timedelta(days=10, hours=2)
     book(store, make_appointment(), epidural, late)
-    items = store.attention_items()
+    items = store.attention.items()
     assert items and all(i.reminder.state == ReminderState.FLAGGED for i in items)
     assert {i.reminder.rule for i in items} == {"medication_pause"}
 
@@ -349,7 +359,7 @@ def test_the_attention_list_drops_appointments_with_nothing_left_to_do(
 ) -> None:
     book(store, make_appointment(), epidural, BOOKED_AT)
     client.sadd(f"{prefix}:attention", "APT-1001")  # e.g. a flag since resolved by rebooking
-    assert store.attention_items() == []
+    assert store.attention.items() == []
     assert not client.sismember(f"{prefix}:attention", "APT-1001")
 
 
@@ -365,25 +375,25 @@ def test_delivery_status_only_moves_forward(
         deliver(store, again, token, channels, clock.now, CONFIG)
     pid = f"outbox-{rid}"
     results = [
-        store.record_delivery(rid, pid, status, clock.now())
+        store.reminders.record_delivery(rid, pid, status, clock.now())
         for status in ("sent", "delivered", "sent", "delivered", "queued")
     ]
     assert results == ["ok", "ok", "duplicate", "duplicate", "duplicate"]
-    assert store.record_delivery(rid, "SMother", "failed", clock.now()) == "stale"
-    rec = store.reminder(rid)
+    assert store.reminders.record_delivery(rid, "SMother", "failed", clock.now()) == "stale"
+    rec = store.reminders.get(rid)
     assert rec is not None and rec.delivery == "delivered" and rec.state == ReminderState.SENT
 
 
 def test_opt_outs_are_listed_with_their_source(store: Store) -> None:
-    assert store.opt_out("+4915112345678", BOOKED_AT, source="inbound", keyword="stop")
-    assert not store.opt_out("+4915112345678", BOOKED_AT, source="inbound", keyword="stop")
-    assert store.opted_out_numbers()["+4915112345678"]["keyword"] == "stop"
-    assert store.opt_in("+4915112345678", BOOKED_AT, source="inbound", keyword="start")
-    assert store.opted_out_numbers() == {}
+    assert store.contacts.opt_out("+4915112345678", BOOKED_AT, source="inbound", keyword="stop")
+    assert not store.contacts.opt_out("+4915112345678", BOOKED_AT, source="inbound", keyword="stop")
+    assert store.contacts.opted_out_numbers()["+4915112345678"]["keyword"] == "stop"
+    assert store.contacts.opt_in("+4915112345678", BOOKED_AT, source="inbound", keyword="start")
+    assert store.contacts.opted_out_numbers() == {}
 
 
 def test_acknowledgements_keep_the_first_and_are_listed_across_appointments(store: Store) -> None:
-    assert store.acknowledge("APT-1", "escort", BOOKED_AT, "1")
-    assert not store.acknowledge("APT-1", "escort", BOOKED_AT + timedelta(hours=1), "YES")
-    assert [a["text"] for a in store.acknowledgements("APT-1")] == ["1"]
-    assert store.recent_acknowledgements() == [("APT-1", "escort", BOOKED_AT)]
+    assert store.contacts.acknowledge("APT-1", "escort", BOOKED_AT, "1")
+    assert not store.contacts.acknowledge("APT-1", "escort", BOOKED_AT + timedelta(hours=1), "YES")
+    assert [a["text"] for a in store.contacts.acknowledgements("APT-1")] == ["1"]
+    assert store.contacts.recent_acknowledgements() == [("APT-1", "escort", BOOKED_AT)]

@@ -16,17 +16,16 @@ import redis
 from fastapi.testclient import TestClient
 from twilio.request_validator import RequestValidator
 
-from reminders import runtime
 from reminders.booking import book
 from reminders.channels.outbox import OutboxChannel
 from reminders.clock import FixedClock
-from reminders.dispatch import DeliveryConfig
-from reminders.fallback import safety_from
+from reminders.delivery import DeliveryConfig
+from reminders.delivery.fallback import safety_from
 from reminders.i18n.replies import render_reply
-from reminders.models import ReminderState
+from reminders.model import ReminderState
 from reminders.schedule import Schedule
 from reminders.store import Store
-from tests.api_client import app_client
+from tests.api_client import app_client, rebuild
 from tests.factories import BOOKED_AT, make_appointment
 from tests.fake_twilio import AUTH_TOKEN, PUBLIC, FakeTwilio, deliver_due, sms_channel
 from tests.test_replies_i18n import YES_WORDS
@@ -74,7 +73,7 @@ def world(
     book(store, make_appointment(), epidural, BOOKED_AT)
     chans = {
         "sms": sms_channel(fake, client, prefix, clock),
-        "email": OutboxChannel("email", client, prefix, clock, echo=None),
+        "email": OutboxChannel("email", Store(client, prefix).outbox, clock, echo=None),
     }
     config = DeliveryConfig(
         locales_dir=Path(__file__).resolve().parent.parent / "locales",
@@ -84,7 +83,7 @@ def world(
 
 
 def sid_of(store: Store, rid: str) -> str:
-    rec = store.reminder(rid)
+    rec = store.reminders.get(rid)
     assert rec is not None and rec.provider_id
     return rec.provider_id
 
@@ -143,11 +142,11 @@ def test_forged_unsigned_or_wrongly_addressed_callbacks_are_refused_and_change_n
     tampered = {**params, "MessageStatus": "failed"}
     good = RequestValidator(AUTH_TOKEN).compute_signature(PUBLIC + path, params)
     assert http.post(path, data=tampered, headers={"X-Twilio-Signature": good}).status_code == 403
-    assert store.reminder(SMS).delivery is None  # type: ignore[union-attr]
+    assert store.reminders.get(SMS).delivery is None  # type: ignore[union-attr]
     forged_stop = RequestValidator("x").compute_signature(f"{PUBLIC}/twilio/inbound", {})
     stop = {"From": PHONE, "Body": "STOP", "MessageSid": "SMx"}
     answer = http.post("/twilio/inbound", data=stop, headers={"X-Twilio-Signature": forged_stop})
-    assert answer.status_code == 403 and not store.is_opted_out(PHONE)
+    assert answer.status_code == 403 and not store.contacts.is_opted_out(PHONE)
 
 
 # --- status callbacks -------------------------------------------------------------------------
@@ -161,12 +160,12 @@ def test_delivery_status_only_moves_forward_and_replays_are_harmless(
     sid = sid_of(store, SMS)
     assert fake.callback(sid, "sent").status_code == 204
     assert fake.callback(sid, "delivered").status_code == 204
-    events = len(store.events("APT-1001"))
+    events = len(store.appointments.events("APT-1001"))
     assert fake.callback(sid, "delivered").status_code == 204  # Twilio retried
     assert fake.callback(sid, "sent").status_code == 204  # arrived late, out of order
-    rec = store.reminder(SMS)
+    rec = store.reminders.get(SMS)
     assert rec is not None and rec.state == ReminderState.SENT and rec.delivery == "delivered"
-    assert len(store.events("APT-1001")) == events
+    assert len(store.appointments.events("APT-1001")) == events
 
 
 def test_a_callback_for_an_unknown_reminder_is_acknowledged_and_ignored(
@@ -186,7 +185,7 @@ def test_a_status_callback_settles_a_send_whose_answer_was_lost(
     assert run()[SMS] == "unknown"
     (sid,) = fake.messages
     fake.callback(sid, "delivered")
-    rec = store.reminder(SMS)
+    rec = store.reminders.get(SMS)
     assert rec is not None and rec.state == ReminderState.SENT and rec.provider_id == sid
     clock.set(BOOKED_AT + timedelta(hours=1))
     assert SMS not in run()
@@ -200,7 +199,7 @@ def test_an_unreachable_handset_gets_one_later_retry_then_staff_are_asked(
     run()
     first = sid_of(store, SMS)
     fake.callback(first, "undelivered", "30003")
-    rec = store.reminder(SMS)
+    rec = store.reminders.get(SMS)
     assert rec is not None and rec.state == ReminderState.SCHEDULED
     assert rec.due_at == BOOKED_AT + timedelta(hours=1) and rec.due_at < rec.deadline
     clock.set(rec.due_at)
@@ -208,11 +207,11 @@ def test_an_unreachable_handset_gets_one_later_retry_then_staff_are_asked(
     second = sid_of(store, SMS)
     assert second != first
     fake.callback(first, "undelivered", "30003")  # a replay about the first message: stale
-    assert store.reminder(SMS).state == ReminderState.SENT  # type: ignore[union-attr]
+    assert store.reminders.get(SMS).state == ReminderState.SENT  # type: ignore[union-attr]
     fake.callback(second, "undelivered", "30003")
-    rec = store.reminder(SMS)
+    rec = store.reminders.get(SMS)
     assert rec is not None and rec.state == ReminderState.FLAGGED
-    assert [i.reminder.id for i in store.attention_items()] == [SMS]
+    assert [i.reminder.id for i in store.attention.items()] == [SMS]
 
 
 def test_other_carrier_errors_are_flagged_for_staff(
@@ -221,7 +220,7 @@ def test_other_carrier_errors_are_flagged_for_staff(
     store, _, run = world
     run()
     fake.callback(sid_of(store, SMS), "failed", "30007")
-    rec = store.reminder(SMS)
+    rec = store.reminders.get(SMS)
     assert rec is not None and rec.state == ReminderState.FLAGGED
     assert rec.delivery == "failed" and rec.delivery_code == "30007"
 
@@ -238,10 +237,10 @@ def test_stop_opts_out_and_start_opts_back_in(
         "application/xml"
     )
     assert "<Message>" not in answer.text  # Twilio confirms its own keywords
-    assert store.is_opted_out(PHONE)
+    assert store.contacts.is_opted_out(PHONE)
     assert run().get(SMS) == "skipped"
     inbound(fake, "START", sid="SMin2")
-    assert not store.is_opted_out(PHONE)
+    assert not store.contacts.is_opted_out(PHONE)
     log = [json.loads(x)["type"] for x in store.r.lrange(f"{store.prefix}:optout:log", 0, -1)]
     assert log == ["opt_out", "opt_in"]
 
@@ -252,7 +251,7 @@ def test_opt_out_words_in_the_patients_languages_work_and_are_confirmed(
 ) -> None:
     store, _, _ = world
     answer = inbound(fake, word)
-    assert store.is_opted_out(PHONE)
+    assert store.contacts.is_opted_out(PHONE)
     assert said(answer) == expected("stopped", "de")  # the patient's language, German
     assert "START" in answer.text and "keine SMS mehr" in answer.text
 
@@ -263,11 +262,11 @@ def test_the_opt_out_confirmation_is_in_the_patients_language_else_the_clinics(
     store, _, _ = world
     spanish = book_patient(store, epidural, "es")
     answer = inbound(fake, "ALTO", phone=spanish)
-    assert store.is_opted_out(spanish)
+    assert store.contacts.is_opted_out(spanish)
     assert said(answer) == expected("stopped", "es")
     assert "ya no le enviaremos SMS" in answer.text and "START" in answer.text
     stranger = inbound(fake, "STOPP", sid="SMin2", phone=UNKNOWN)
-    assert store.is_opted_out(UNKNOWN)
+    assert store.contacts.is_opted_out(UNKNOWN)
     assert said(stranger) == expected("stopped", "en", clinic="Radiology Clinic")
     assert "no more SMS" in stranger.text
 
@@ -277,10 +276,10 @@ def test_stop_replaces_pending_safety_sms_by_email_and_leaves_the_rest_waiting(
 ) -> None:
     store, _, _ = world
     inbound(fake, "STOP")
-    escort = store.reminder(ESCORT)
+    escort = store.reminders.get(ESCORT)
     assert escort is not None and escort.state == ReminderState.SKIPPED
     assert escort.covered_by == "APT-1001:1:escort:-:email"
-    day_before = store.reminder("APT-1001:1:day_before:-:sms")
+    day_before = store.reminders.get("APT-1001:1:day_before:-:sms")
     assert day_before is not None and day_before.state == ReminderState.SCHEDULED
 
 
@@ -304,7 +303,7 @@ def test_help_answers_in_the_language_of_the_patients_appointment(
     assert spanish == expected("help", "es")
     assert spanish is not None and "recordatorios de citas" in spanish
     assert "Dudas: llame al +49 30 1234567" in spanish and "STOP" in spanish
-    assert store.inbox() == []  # HELP is answered, not kept for staff
+    assert store.contacts.inbox() == []  # HELP is answered, not kept for staff
 
 
 def test_help_from_an_unknown_number_answers_in_the_clinics_language_with_its_details(
@@ -331,9 +330,9 @@ def test_a_reply_to_the_escort_reminder_is_recorded_once(
     assert "Vielen Dank" in answer.text
     inbound(fake, reply)  # Twilio retried the webhook
     inbound(fake, reply, sid="SMin2")  # the patient answered twice
-    (ack,) = store.acknowledgements("APT-1001")
+    (ack,) = store.contacts.acknowledgements("APT-1001")
     assert ack["kind"] == "escort" and ack["text"] == reply
-    assert store.inbox() == []
+    assert store.contacts.inbox() == []
 
 
 @pytest.mark.parametrize("locale", sorted(YES_WORDS))
@@ -353,10 +352,12 @@ def test_the_escort_sms_asks_for_the_yes_word_of_its_language_which_is_recorded(
     assert word in ask and "1" in ask
     answer = inbound(fake, word, phone=phone)
     assert said(answer) == expected("thanks", locale)
-    (ack,) = store.acknowledgements(aid)
+    (ack,) = store.contacts.acknowledgements(aid)
     assert ack["kind"] == "escort" and ack["text"] == word
-    assert store.acknowledgements("APT-1001") == []  # the other patient's escort is still open
-    assert store.inbox() == []
+    assert (
+        store.contacts.acknowledgements("APT-1001") == []
+    )  # the other patient's escort is still open
+    assert store.contacts.inbox() == []
 
 
 def test_anything_else_is_kept_for_staff(
@@ -366,7 +367,7 @@ def test_anything_else_is_kept_for_staff(
     answer = inbound(fake, "Can I bring my daughter?")
     assert "<Message>" not in answer.text
     inbound(fake, "Can I bring my daughter?")  # a webhook retry is not a second message
-    (reply,) = store.inbox()
+    (reply,) = store.contacts.inbox()
     assert reply["from"] == PHONE and reply["appointments"] == ["APT-1001"]
     assert reply["body"] == "Can I bring my daughter?"
 
@@ -375,6 +376,6 @@ def test_an_unknown_number_gets_help_in_the_clinics_default_language(
     monkeypatch: pytest.MonkeyPatch, fake: FakeTwilio
 ) -> None:
     monkeypatch.setenv("CLINIC_DEFAULT_LOCALE", "fr")
-    runtime.reset()
+    rebuild()
     answer = said(inbound(fake, "HELP", phone=UNKNOWN))
     assert answer == expected("help", "fr", clinic="Radiology Clinic")

@@ -8,24 +8,27 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from reminders import __version__, runtime
-from reminders.api import appointments, auth, health, schedules, staff, webhooks
-from reminders.logsafe import install as install_log_masking
-from reminders.models import ValidationError
+from reminders import __version__, wiring
+from reminders.api import appointments, health, schedules, staff, webhooks
+from reminders.api.logsafe import install as install_log_masking
+from reminders.model import ValidationError
 
 log = logging.getLogger(__name__)
 
 
-def create_app() -> FastAPI:
+def create_app(services: wiring.Services | None = None) -> FastAPI:
+    """The app over ``services`` (built from the environment when None: a bad setting stops
+    the server before it listens, naming the variable)."""
     install_log_masking()
-    runtime.settings()  # a bad setting stops the server before it listens, naming the variable
-    if not auth.tokens():
+    sv = services or wiring.build()
+    if not sv.settings.api_tokens:
         log.warning("API_TOKENS is empty: every API call will be refused (401)")
     app = FastAPI(
         title="reminders",
         version=__version__,
         description="Patient reminders for image-guided procedures: staff and integration API.",
     )
+    app.state.services = sv
     app.add_exception_handler(ValidationError, _invalid)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.include_router(appointments.router)

@@ -6,9 +6,10 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Response
 
-from reminders import booking, runtime
+from reminders import booking
 from reminders.api import validation
 from reminders.api.auth import Caller, require
+from reminders.api.deps import SERVICES
 from reminders.api.schemas import (
     AppointmentIn,
     AppointmentPatch,
@@ -17,9 +18,10 @@ from reminders.api.schemas import (
     ReminderOut,
     TimelineOut,
 )
-from reminders.models import Appointment, AppointmentStatus, ValidationError
+from reminders.model import Appointment, AppointmentStatus, ValidationError
 from reminders.schedule import Schedule, ScheduleError
 from reminders.store import ReminderRecord, Snapshot
+from reminders.wiring import Services
 
 router = APIRouter(prefix="/appointments", tags=["appointments"])
 integration = Depends(require("integration"))
@@ -36,26 +38,26 @@ staff = Depends(require("staff"))
     },
 )
 def book_appointment(
-    body: AppointmentIn, response: Response, caller: Caller = integration
+    body: AppointmentIn, response: Response, caller: Caller = integration, sv: Services = SERVICES
 ) -> BookingOut:
     """Book, or update by the booking system's ``external_id`` (idempotent)."""
-    now = runtime.clock().now()
+    now = sv.clock.now()
     appt = validation.appointment(body.model_dump(mode="json"), now)
-    return _book(appt, response, now)
+    return _book(sv, appt, response, now)
 
 
 @router.get("/{external_id}", response_model=TimelineOut)
-def timeline(external_id: str, caller: Caller = staff) -> TimelineOut:
-    snap = _snapshot(external_id)
-    store = runtime.store()
+def timeline(external_id: str, caller: Caller = staff, sv: Services = SERVICES) -> TimelineOut:
+    snap = _snapshot(sv, external_id)
+    store = sv.store
     return TimelineOut(
         external_id=external_id,
         version=snap.version,
         status=snap.status,
         appointment=snap.appointment.to_dict(),
         reminders=[_reminder_out(r, snap.appointment) for r in snap.reminders],
-        events=store.events(external_id),
-        acknowledgements=[dict(a) for a in store.acknowledgements(external_id)],
+        events=store.appointments.events(external_id),
+        acknowledgements=[dict(a) for a in store.contacts.acknowledgements(external_id)],
     )
 
 
@@ -65,12 +67,16 @@ def timeline(external_id: str, caller: Caller = staff) -> TimelineOut:
     responses={422: {"description": "invalid; nothing was changed"}},
 )
 def edit(
-    external_id: str, body: AppointmentPatch, response: Response, caller: Caller = integration
+    external_id: str,
+    body: AppointmentPatch,
+    response: Response,
+    caller: Caller = integration,
+    sv: Services = SERVICES,
 ) -> BookingOut:
     """Change the procedure time, contact details, language, zone or medication instructions.
     The plan is recomputed atomically; a patient already told something now wrong is told
     what changed."""
-    snap = _snapshot(external_id)
+    snap = _snapshot(sv, external_id)
     if snap.appointment.status is AppointmentStatus.CANCELLED:
         raise HTTPException(409, "the appointment is cancelled; book it again to reinstate it")
     data = snap.appointment.to_dict()
@@ -80,39 +86,41 @@ def edit(
             _merge(data, section, changes)
     if body.medications is not None:
         data["medications"] = [m.model_dump(mode="json") for m in body.medications]
-    now = runtime.clock().now()
+    now = sv.clock.now()
     appt = validation.appointment(data, now)
     response.status_code = 200
-    return _book(appt, response, now)
+    return _book(sv, appt, response, now)
 
 
 @router.post("/{external_id}/cancel", response_model=BookingOut)
-def cancel(external_id: str, body: CancelIn, caller: Caller = integration) -> BookingOut:
+def cancel(
+    external_id: str, body: CancelIn, caller: Caller = integration, sv: Services = SERVICES
+) -> BookingOut:
     """Cancel all pending reminders; the patient gets a cancellation notice in their language
     if they had already heard from the clinic."""
-    _snapshot(external_id)
-    now = runtime.clock().now()
-    appt = booking.cancel(runtime.store(), external_id, now, body.reason, notify=body.notify)
-    return _out(appt, created=False, changed=True)
+    _snapshot(sv, external_id)
+    now = sv.clock.now()
+    appt = booking.cancel(sv.store, external_id, now, body.reason, notify=body.notify)
+    return _out(sv, appt, created=False, changed=True)
 
 
-def _book(appt: Appointment, response: Response, now: Any) -> BookingOut:
-    result = booking.book(runtime.store(), appt, _schedule(appt.procedure.type), now)
+def _book(sv: Services, appt: Appointment, response: Response, now: Any) -> BookingOut:
+    result = booking.book(sv.store, appt, _schedule(sv, appt.procedure.type), now)
     response.status_code = 201 if result.created else 200
-    return _out(result.appointment, created=result.created, changed=result.changed)
+    return _out(sv, result.appointment, created=result.created, changed=result.changed)
 
 
-def _schedule(procedure: str) -> Schedule:
+def _schedule(sv: Services, procedure: str) -> Schedule:
     try:
-        return runtime.schedule(procedure)
+        return sv.schedules.get(procedure)
     except ScheduleError:
         raise ValidationError(
             "procedure.type", f"no schedule for procedure {procedure!r}"
         ) from None
 
 
-def _out(appt: Appointment, *, created: bool, changed: bool) -> BookingOut:
-    snap = _snapshot(appt.external_id)
+def _out(sv: Services, appt: Appointment, *, created: bool, changed: bool) -> BookingOut:
+    snap = _snapshot(sv, appt.external_id)
     current = [r for r in snap.reminders if r.version == snap.version]
     return BookingOut(
         external_id=appt.external_id,
@@ -124,8 +132,8 @@ def _out(appt: Appointment, *, created: bool, changed: bool) -> BookingOut:
     )
 
 
-def _snapshot(external_id: str) -> Snapshot:
-    snap = runtime.store().snapshot(external_id)
+def _snapshot(sv: Services, external_id: str) -> Snapshot:
+    snap = sv.store.appointments.snapshot(external_id)
     if snap is None:
         raise HTTPException(404, f"no appointment {external_id!r}")
     return snap

@@ -4,16 +4,14 @@ timelines and the attention list. Tokens come from ``API_TOKENS`` (or ``API_TOKE
 
 from __future__ import annotations
 
-import functools
 import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from fastapi import Depends, HTTPException, Request
 
-from reminders.settings import ImproperlyConfigured, env_str
+from reminders.wiring import Services
 
-ROLES = ("integration", "staff")
 _GRANTS = {"integration": {"integration"}, "staff": {"integration", "staff"}}
 
 
@@ -23,25 +21,8 @@ class Caller:
     token_hint: str  # the last 4 characters, for the audit trail; never the token
 
 
-@functools.cache
-def tokens() -> tuple[tuple[str, bytes], ...]:
-    raw = env_str("API_TOKENS", "")
-    out = []
-    for n, raw_entry in enumerate(raw.replace("\n", ",").split(","), start=1):
-        entry = raw_entry.strip()
-        if not entry or entry.startswith("#"):
-            continue
-        role, sep, token = entry.partition(":")
-        if not sep or role not in ROLES or len(token) < 16:
-            raise ImproperlyConfigured(
-                f"API_TOKENS entry {n}: expected role:token with role in {ROLES} and a token of "
-                "at least 16 characters"
-            )
-        out.append((role, token.encode()))
-    return tuple(out)
-
-
 def _authenticate(request: Request) -> Caller:
+    services: Services = request.app.state.services
     header = request.headers.get("authorization", "")
     scheme, _, presented = header.partition(" ")
     if scheme.lower() != "bearer" or not presented:
@@ -49,7 +30,7 @@ def _authenticate(request: Request) -> Caller:
             401, "a bearer token is required", headers={"WWW-Authenticate": "Bearer"}
         )
     found: Caller | None = None
-    for role, token in tokens():
+    for role, token in services.settings.api_tokens:
         # Compare against every token, always, so timing reveals nothing about which matched.
         if hmac.compare_digest(presented.encode(), token):
             found = Caller(role, presented[-4:])

@@ -5,23 +5,22 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-from reminders import runtime
+from reminders.api.deps import SERVICES
+from reminders.wiring import Services
 
 router = APIRouter(tags=["operations"])
 STALE_AFTER_INTERVALS = 3
 
 
 @router.get("/health")
-def health() -> JSONResponse:
+def health(sv: Services = SERVICES) -> JSONResponse:
     """Unhealthy (503) when Redis does not answer or the dispatcher has not run for three
     intervals: a stopped beat must not fail silently."""
-    s = runtime.settings()
-    store = runtime.store()
-    now = runtime.clock().now()
+    s, store, now = sv.settings, sv.store, sv.clock.now()
     body: dict[str, object] = {"redis": "ok"}
     try:
-        store.r.ping()
-        last = store.last_dispatch_run()
+        store.ops.ping()
+        last = store.ops.last_dispatch_run()
     except Exception as exc:  # any failure to reach Redis means unhealthy
         return JSONResponse(
             {"status": "unhealthy", "redis": f"unreachable: {type(exc).__name__}"}, status_code=503
@@ -41,12 +40,10 @@ def health() -> JSONResponse:
 
 
 @router.get("/metrics", response_class=PlainTextResponse)
-def metrics() -> str:
-    store = runtime.store()
-    now = runtime.clock().now()
-    raw = store.r.hgetall(f"{store.prefix}:metrics").items()
-    counters = {(k.decode() if isinstance(k, bytes) else k): int(v) for k, v in raw}
-    last = store.last_dispatch_run()
+def metrics(sv: Services = SERVICES) -> str:
+    store, now = sv.store, sv.clock.now()
+    counters = store.ops.counters()
+    last = store.ops.last_dispatch_run()
     lines = []
     for name, help_text in (
         ("sent", "messages sent"),
@@ -61,10 +58,10 @@ def metrics() -> str:
     lines += [
         "# HELP reminders_due_backlog reminders due now and not yet claimed or sent",
         "# TYPE reminders_due_backlog gauge",
-        f"reminders_due_backlog {store.due_count(now)}",
+        f"reminders_due_backlog {store.reminders.due_count(now)}",
         "# HELP reminders_pending reminders waiting in the due index",
         "# TYPE reminders_pending gauge",
-        f"reminders_pending {store.pending_count()}",
+        f"reminders_pending {store.reminders.pending_count()}",
         "# HELP reminders_dispatch_lag_seconds seconds since the dispatcher last ran",
         "# TYPE reminders_dispatch_lag_seconds gauge",
         f"reminders_dispatch_lag_seconds "

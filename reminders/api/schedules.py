@@ -8,28 +8,30 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 
-from reminders import runtime
 from reminders.api.auth import Caller, require
+from reminders.api.deps import SERVICES
+from reminders.i18n import MESSAGE_KEYS
 from reminders.i18n.locales import normalize
-from reminders.models import CHANNELS, Location, ValidationError
+from reminders.model import CHANNELS, Location, ValidationError
 from reminders.preview import parse_medication, preview, sample_appointment
 from reminders.schedule import ScheduleError, load
 from reminders.schedule.loader import DEFAULTS_DIR
+from reminders.wiring import Services
 
 router = APIRouter(prefix="/schedules", tags=["schedules"])
 integration = Depends(require("integration"))
 
 
 @router.get("")
-def list_schedules(caller: Caller = integration) -> list[dict[str, Any]]:
-    s = runtime.settings()
+def list_schedules(caller: Caller = integration, sv: Services = SERVICES) -> list[dict[str, Any]]:
+    s = sv.settings
     files = {p.stem: p for p in sorted(DEFAULTS_DIR.glob("*.toml"))}
     if s.schedule_dir and s.schedule_dir.is_dir():
         files.update({p.stem: p for p in sorted(s.schedule_dir.glob("*.toml"))})
     out: list[dict[str, Any]] = []
     for name, path in sorted(files.items()):
         try:
-            sched = load(path)
+            sched = load(path, MESSAGE_KEYS)
         except ScheduleError as exc:
             out.append({"name": name, "error": str(exc)})
             continue
@@ -55,11 +57,12 @@ def preview_schedule(
     channels: Annotated[str, Query(max_length=20)] = "sms,email",
     now: datetime | None = None,
     caller: Caller = integration,
+    sv: Services = SERVICES,
 ) -> list[dict[str, Any]]:
     """The same output as ``reminders preview --json``."""
-    s = runtime.settings()
+    s = sv.settings
     try:
-        sched = runtime.schedule(name)
+        sched = sv.schedules.get(name)
     except ScheduleError:
         raise HTTPException(404, f"no schedule {name!r}") from None
     chans = tuple(c for c in channels.split(",") if c)

@@ -9,18 +9,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request, Response
 from starlette.concurrency import run_in_threadpool
-from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from reminders import optout, runtime, tracking
-from reminders.channels.sms import INBOUND_PATH
-from reminders.schedule.planner import parse_reminder_id
+from reminders.api.deps import SERVICES
+from reminders.channels.twilio import webhook
+from reminders.delivery.callbacks import on_status
+from reminders.ids import ReminderId
+from reminders.inbound import replies
+from reminders.wiring import Services
 
 router = APIRouter(prefix="/twilio", tags=["twilio"], include_in_schema=False)
 
 
-async def _signed_form(request: Request) -> dict[str, str]:
-    s = runtime.settings()
+async def _signed_form(request: Request, sv: Services) -> dict[str, str]:
+    s = sv.settings
     if not (s.twilio.auth_token and s.public_base_url):
         raise HTTPException(403, "webhooks are not configured")
     form = await request.form()
@@ -30,50 +32,45 @@ async def _signed_form(request: Request) -> dict[str, str]:
     if request.url.query:
         url += "?" + request.url.query
     signature = request.headers.get("X-Twilio-Signature", "")
-    if not signature or not RequestValidator(s.twilio.auth_token).validate(url, params, signature):
+    if not webhook.signed(s.twilio.auth_token, url, params, signature):
         raise HTTPException(403, "invalid signature")
     return params
 
 
 @router.post("/status/{rid}", status_code=204)
-async def status_callback(rid: str, request: Request) -> Response:
-    form = await _signed_form(request)
+async def status_callback(rid: str, request: Request, sv: Services = SERVICES) -> Response:
+    form = await _signed_form(request, sv)
     try:
-        parse_reminder_id(rid)
+        ReminderId.parse(rid)
     except ValueError:
         return Response(status_code=204)  # not one of our reminder ids: nothing to update
-    s = runtime.settings()
     # Redis calls block: keep them off the event loop.
     await run_in_threadpool(
-        tracking.on_status,
-        runtime.store(),
-        rid,
-        form.get("MessageSid", ""),
-        form.get("MessageStatus", form.get("SmsStatus", "")),
-        form.get("ErrorCode", ""),
-        runtime.clock().now(),
-        is_safety=runtime.delivery_config().is_safety,
-        retry_delay=s.twilio.carrier_retry_delay,
+        on_status,
+        sv.store,
+        webhook.status_report(rid, form),
+        sv.clock.now(),
+        is_safety=sv.delivery.is_safety,
+        retry_delay=sv.settings.twilio.carrier_retry_delay,
     )
     return Response(status_code=204)
 
 
-@router.post(INBOUND_PATH.removeprefix("/twilio"))
-async def inbound(request: Request) -> Response:
-    form = await _signed_form(request)
-    s = runtime.settings()
-    store = runtime.store()
+@router.post(webhook.INBOUND_PATH.removeprefix("/twilio"))
+async def inbound(request: Request, sv: Services = SERVICES) -> Response:
+    form = await _signed_form(request, sv)
+    s, store = sv.settings, sv.store
     sid = form.get("MessageSid", "")
-    first_time = await run_in_threadpool(store.first_time_seen, sid) if sid else True
+    first_time = await run_in_threadpool(store.contacts.first_time_seen, sid) if sid else True
     reply = await run_in_threadpool(
-        optout.handle,
+        replies.handle,
         store,
         form.get("From", ""),
         form.get("Body", ""),
-        runtime.clock().now(),
+        sv.clock.now(),
         clinic_name=s.clinic.name,
         clinic_phone=s.clinic.phone,
-        is_safety=runtime.delivery_config().is_safety,
+        is_safety=sv.delivery.is_safety,
         first_time=first_time,
         locales_dir=s.locales_dir,
         default_locale=s.clinic.default_locale,

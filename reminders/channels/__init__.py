@@ -1,5 +1,21 @@
-"""Delivery channels behind one seam (``base.Channel``)."""
+"""Delivery channels behind one seam (``base.Channel``); ``registry`` names the kinds."""
 
-from reminders.channels.base import Channel, DeliveryError, Outgoing
+from reminders.channels.base import (
+    CarrierAction,
+    Channel,
+    DeliveryError,
+    Outgoing,
+    RateLimit,
+    SendLog,
+    StatusReport,
+)
 
-__all__ = ["Channel", "DeliveryError", "Outgoing"]
+__all__ = [
+    "CarrierAction",
+    "Channel",
+    "DeliveryError",
+    "Outgoing",
+    "RateLimit",
+    "SendLog",
+    "StatusReport",
+]

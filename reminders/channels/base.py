@@ -1,10 +1,13 @@
-"""The seam every delivery channel implements."""
+"""The seam every delivery channel implements, and the small interfaces through which a
+channel keeps state: it never sees Redis (the store implements these; an import contract holds
+``channels`` away from ``store``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from enum import StrEnum
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -74,3 +77,55 @@ class Channel(Protocol):
         died mid-send, or a timeout after sending), or None when the channel knows of none.
         Raises DeliveryError when it cannot tell (the provider could not be asked)."""
         ...
+
+
+class CarrierAction(StrEnum):
+    """What a final carrier failure on a status report asks of us."""
+
+    RETRY_ONCE = "retry_once"  # the handset may be reachable later
+    FALLBACK = "fallback"  # SMS will never arrive at this number: use another channel
+    FLAG = "flag"  # blocked, filtered or unknown: a person should look
+
+
+FINAL_FAILURES = frozenset({"undelivered", "failed"})
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """A provider's status callback about one message, already verified by the channel."""
+
+    reminder_id: str
+    provider_id: str
+    status: str
+    code: str = ""
+    action: CarrierAction = CarrierAction.FLAG  # meaningful for a final failure only
+
+    @property
+    def final_failure(self) -> bool:
+        return self.status in FINAL_FAILURES
+
+
+class SendLog(Protocol):
+    """A channel's memos about its sends (kept 14 days), to settle a send whose outcome was lost."""
+
+    def remember(self, kind: str, rid: str, memo: str) -> None: ...
+
+    def recall(self, kind: str, rid: str) -> str | None: ...
+
+
+class OutboxLog(Protocol):
+    """The development outbox's record of every message."""
+
+    def claim(self, rid: str, provider_id: str) -> bool: ...
+
+    def append(self, entry: dict[str, Any]) -> None: ...
+
+    def provider_id(self, rid: str) -> str | None: ...
+
+    def messages(self) -> list[dict[str, Any]]: ...
+
+
+class RateLimit(Protocol):
+    """A sender's shared rate: ``take(cost)`` is 0.0 when granted, else seconds to wait."""
+
+    def take(self, cost: float = 1.0) -> float: ...

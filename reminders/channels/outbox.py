@@ -7,13 +7,10 @@ and any email address at the reserved ``.invalid`` top-level domain."""
 
 from __future__ import annotations
 
-import json
 import sys
-from typing import TextIO
+from typing import Any, TextIO
 
-import redis
-
-from reminders.channels.base import DeliveryError, Outgoing
+from reminders.channels.base import DeliveryError, OutboxLog, Outgoing
 from reminders.clock import Clock
 
 REFUSED = {
@@ -26,15 +23,12 @@ class OutboxChannel:
     def __init__(
         self,
         name: str,
-        client: redis.Redis,
-        prefix: str,
+        log: OutboxLog,
         clock: Clock,
         echo: TextIO | None = sys.stdout,
     ) -> None:
         self.name = name
-        self.r = client
-        self.list_key = f"{prefix}:outbox"
-        self.ids_key = f"{prefix}:outbox:ids"
+        self.log = log
         self.clock = clock
         self.echo = echo
 
@@ -46,18 +40,19 @@ class OutboxChannel:
             raise DeliveryError(refused[1], permanent=True, code=refused[0], unreachable=True)
         try:
             return self._record(message)
-        except redis.RedisError as exc:
-            # Recording is idempotent (HSETNX below), so even a timeout is safe to retry.
+        except Exception as exc:
+            # Recording is the outbox's whole job, and idempotent (claim below): any failure
+            # to record is temporary, and even a timeout is safe to retry.
             raise DeliveryError(
                 f"outbox unavailable: {type(exc).__name__}", permanent=False, code="redis"
             ) from exc
 
     def _record(self, message: Outgoing) -> str:
         provider_id = f"outbox-{message.reminder_id}"
-        if not self.r.hsetnx(self.ids_key, message.reminder_id, provider_id):
+        if not self.log.claim(message.reminder_id, provider_id):
             return provider_id  # recorded by an earlier attempt whose outcome was lost
         at = self.clock.now()
-        entry = {
+        entry: dict[str, Any] = {
             "at": at.isoformat(),
             "id": provider_id,
             "reminder": message.reminder_id,
@@ -67,7 +62,7 @@ class OutboxChannel:
             "subject": message.subject,
             "text": message.text,
         }
-        self.r.rpush(self.list_key, json.dumps(entry, ensure_ascii=False))
+        self.log.append(entry)
         if self.echo is not None:
             head = f"[outbox {at:%Y-%m-%d %H:%M}Z] {message.channel} to {message.to}"
             head += f" ({message.locale})"
@@ -76,12 +71,8 @@ class OutboxChannel:
         return provider_id
 
     def find_sent(self, reminder_id: str) -> str | None:
-        found = self.r.hget(self.ids_key, reminder_id)
-        return _text(found) if found else None
+        return self.log.provider_id(reminder_id)
 
-    def messages(self) -> list[dict[str, str]]:
-        return [json.loads(x) for x in self.r.lrange(self.list_key, 0, -1)]
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
+    def messages(self) -> list[dict[str, Any]]:
+        """Every message recorded so far (the demo and the tests read them)."""
+        return self.log.messages()

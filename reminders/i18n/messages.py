@@ -19,7 +19,7 @@ from reminders.i18n.bidi import NO_ISOLATION, Isolator
 from reminders.i18n.format import LocalFormat
 from reminders.i18n.segments import segments, sms_text
 from reminders.i18n.translator import Translator
-from reminders.models import Medication
+from reminders.model import Medication
 
 # From the clinic's information: no driving for 24 hours after the injection, and leg numbness
 # from the local anaesthetic usually resolves within 24 hours.

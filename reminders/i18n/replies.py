@@ -8,7 +8,7 @@ SMS segment where the language allows it (GSM-7 with long clinic names) and must
 more than ``REPLY_SMS_SEGMENTS``; ``reminders i18n check`` holds every catalog to that.
 
 STOP and START stay in Latin capitals in every language: they are the keywords the SMS
-provider and ``reminders.optout`` recognise whatever the patient's language.
+provider and ``reminders.inbound.replies`` recognise whatever the patient's language.
 """
 
 from __future__ import annotations

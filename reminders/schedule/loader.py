@@ -13,7 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
-from reminders.models import CHANNELS
+from reminders.model import CHANNELS
 from reminders.schedule.rules import (
     Anchor,
     Condition,
@@ -83,10 +83,8 @@ def load(path: Path | str, known_messages: frozenset[str] | None = None) -> Sche
 
 
 def loads(text: str, source: str, known_messages: frozenset[str] | None = None) -> Schedule:
-    if known_messages is None:
-        from reminders.i18n.messages import MESSAGE_KEYS  # noqa: PLC0415 - avoids an import cycle
-
-        known_messages = MESSAGE_KEYS
+    """``known_messages``: the message keys a rule may name (``i18n.MESSAGE_KEYS``, passed in by
+    the composition root and the CLI, since planning knows no text); None checks no names."""
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -98,7 +96,7 @@ def loads(text: str, source: str, known_messages: frozenset[str] | None = None) 
 
 
 class _Parser:
-    def __init__(self, text: str, source: str, known: frozenset[str]) -> None:
+    def __init__(self, text: str, source: str, known: frozenset[str] | None) -> None:
         self.lines = text.splitlines()
         self.source = source
         self.known = known
@@ -173,9 +171,9 @@ class _Parser:
         for extra in sorted(set(raw) - _RULE_FIELDS):
             raise self.fail(f"unknown field; expected one of {sorted(_RULE_FIELDS)}", i, key, extra)
         message = raw.get("message")
-        if not isinstance(message, str) or message not in self.known:
+        if not isinstance(message, str) or (self.known is not None and message not in self.known):
             raise self.fail(
-                f"unknown message {message!r}; known: {sorted(self.known)}", i, key, "message"
+                f"unknown message {message!r}; known: {sorted(self.known or ())}", i, key, "message"
             )
         anchor = self.enum(Anchor, raw.get("anchor"), i, key, "anchor")
         offset = self.offset(raw.get("offset"), i, key, "offset", anchor)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
-from reminders.models import Appointment, Medication, ReminderState
+from reminders.model import Appointment, Medication, PlannedReminder, ReminderState
 from reminders.schedule.rules import (
     Anchor,
     Condition,
@@ -18,45 +18,6 @@ from reminders.schedule.rules import (
 )
 
 DEFAULT_GRACE = timedelta(hours=12)
-NO_MEDICINE = "-"
-
-
-@dataclass(frozen=True)
-class PlannedReminder:
-    appointment_id: str
-    version: int
-    rule: str
-    message: str
-    medicine: int | None
-    channel: str
-    nominal_at: datetime
-    due_at: datetime
-    deadline: datetime
-    state: ReminderState
-    reason: str = ""
-
-    @property
-    def id(self) -> str:
-        return reminder_id(
-            self.appointment_id, self.version, self.rule, self.medicine, self.channel
-        )
-
-    @property
-    def slot(self) -> tuple[str, int | None, str]:
-        """What the reminder is, whatever the version: rule, medicine, channel."""
-        return (self.rule, self.medicine, self.channel)
-
-
-def reminder_id(
-    appointment_id: str, version: int, rule: str, medicine: int | None, channel: str
-) -> str:
-    med = NO_MEDICINE if medicine is None else str(medicine)
-    return f"{appointment_id}:{version}:{rule}:{med}:{channel}"
-
-
-def parse_reminder_id(rid: str) -> tuple[str, int, str, int | None, str]:
-    appointment_id, version, rule, med, channel = rid.split(":")
-    return appointment_id, int(version), rule, None if med == NO_MEDICINE else int(med), channel
 
 
 def plan(appointment: Appointment, schedule: Schedule, now: datetime) -> list[PlannedReminder]:

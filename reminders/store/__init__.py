@@ -1,6 +1,50 @@
-"""Durable store in Redis."""
+"""The durable store in Redis, one part per aggregate: ``store.appointments``,
+``store.reminders``, ``store.contacts``, ``store.attention``, ``store.ops``, ``store.purge``,
+``store.sendlog`` and ``store.outbox``. Key names live in ``keys.py``, the record codec in
+``record.py``, the atomic transitions in ``lua/``."""
 
-from reminders.store.records import ReminderRecord
-from reminders.store.redis_store import Begun, Snapshot, Store, VersionConflict
+from __future__ import annotations
 
-__all__ = ["Begun", "ReminderRecord", "Snapshot", "Store", "VersionConflict"]
+import redis
+
+from reminders.store.appointments import Appointments, Snapshot, VersionConflict
+from reminders.store.attention import Attention, AttentionItem
+from reminders.store.contacts import Contacts, SmsBlock
+from reminders.store.keys import Keys
+from reminders.store.ops import Ops
+from reminders.store.purge import Purge
+from reminders.store.ratelimit import TokenBucket
+from reminders.store.record import Patch, ReminderRecord
+from reminders.store.reminders import Begun, Reminders
+from reminders.store.sendlog import Outbox, SendLog
+
+
+class Store:
+    def __init__(self, client: redis.Redis, prefix: str = "rmd") -> None:
+        self.r = client
+        self.prefix = prefix
+        self.keys = keys = Keys(prefix)
+        self.appointments = Appointments(client, keys)
+        self.reminders = Reminders(client, keys)
+        self.contacts = Contacts(client, keys)
+        self.attention = Attention(client, keys)
+        self.ops = Ops(client, keys)
+        self.purge = Purge(client, keys)
+        self.sendlog = SendLog(client, keys)
+        self.outbox = Outbox(client, keys)
+
+    def bucket(self, sender: str, per_second: float) -> TokenBucket:
+        """The shared rate limit of one SMS sender."""
+        return TokenBucket(self.r, self.keys.rate(sender), per_second)
+
+
+__all__ = [
+    "AttentionItem",
+    "Begun",
+    "Patch",
+    "ReminderRecord",
+    "SmsBlock",
+    "Snapshot",
+    "Store",
+    "VersionConflict",
+]

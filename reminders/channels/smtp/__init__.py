@@ -1,0 +1,1 @@
+"""Email over SMTP: the transport and the MIME message it sends."""

@@ -1,0 +1,10 @@
+"""The life of a reminder after planning: a dispatch tick claims what is due (``dispatch``),
+a worker delivers each claim (``deliver``), the result is decided in one place (``outcomes``,
+``fallback`` when SMS cannot reach the patient), and the provider's later status reports are
+applied (``callbacks``)."""
+
+from reminders.delivery.deliver import deliver
+from reminders.delivery.dispatch import dispatch_tick
+from reminders.delivery.outcomes import DeliveryConfig
+
+__all__ = ["DeliveryConfig", "deliver", "dispatch_tick"]

@@ -1,0 +1,138 @@
+"""Deliver one claimed reminder: re-check, render, send, record the Outcome."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import datetime
+
+from reminders.channels import Channel, DeliveryError, Outgoing
+from reminders.delivery import fallback, outcomes
+from reminders.delivery.outcomes import DeliveryConfig, Outcome
+from reminders.i18n import render
+from reminders.i18n.facts import facts_for
+from reminders.i18n.locales import normalize
+from reminders.i18n.render import RenderError
+from reminders.model import Appointment
+from reminders.store import ReminderRecord, Store
+
+log = logging.getLogger(__name__)
+
+
+def deliver(
+    store: Store,
+    rid: str,
+    token: str,
+    channels: Mapping[str, Channel],
+    now: Callable[[], datetime],
+    config: DeliveryConfig,
+) -> str:
+    """Deliver one claimed reminder, re-checking right before sending that the appointment is
+    still booked at the reminder's version, that its deadline has not passed, that the channel
+    is still allowed and that an SMS patient has not opted out. Returns the state it ends in; a
+    duplicate task returns 'gone' and sends nothing."""
+    begun = store.reminders.begin_send(rid, token, now(), config.send_lease)
+    if begun.status != "ok":
+        return begun.status
+    assert begun.record is not None and begun.appointment is not None
+    rec, appt = begun.record, begun.appointment
+    return record(store, rec, token, _attempt(store, rec, appt, channels, now, config), now())
+
+
+def _attempt(
+    store: Store,
+    rec: ReminderRecord,
+    appt: Appointment,
+    channels: Mapping[str, Channel],
+    now: Callable[[], datetime],
+    config: DeliveryConfig,
+) -> Outcome:
+    channel = channels.get(rec.channel)
+    address = _address(appt, rec.channel)
+    allowed = rec.channel in appt.patient.channels or rec.fallback_for is not None
+    if channel is None or address is None or not allowed:
+        return outcomes.ended("skipped", f"channel {rec.channel} is no longer allowed")
+    if rec.check_before_resend:
+        try:
+            earlier = channel.find_sent(rec.id)
+        except DeliveryError as exc:
+            return outcomes.lookup_failed(exc, rec, now(), config)
+        if earlier is not None:
+            return outcomes.sent(earlier, why="found sent after a lost outcome")
+        if now() > rec.deadline:
+            return outcomes.ended("skipped", "its deadline passed before it could be sent")
+    if rec.channel == "sms" and (block := store.contacts.sms_block(address)):
+        return fallback.when_sms_unusable(
+            appt, rec, block.reason, now(), config.is_safety, opted_out=block.opted_out
+        )
+    try:
+        out = render(
+            rec.message,
+            rec.channel,
+            appt.patient.locale,
+            facts_for(appt, rec.medicine),
+            appt.patient.zone,
+            config.locales_dir,
+            config.clinic_default_locale,
+            config.sms_budget(appt.procedure.type, rec.rule),
+        )
+    except RenderError as exc:
+        log.error("render failed for %s: %s", rec.id, exc)
+        return outcomes.ended("failed", "the message could not be rendered")
+    fallback_note = "; ".join(out.fallbacks) or _not_theirs(appt.patient.locale, out.locale)
+    message = Outgoing(
+        rec.id, rec.channel, address, out.locale, out.text, out.subject, out.html, rec.deadline
+    )
+    try:
+        provider_id = channel.send(message)
+    except DeliveryError as exc:
+        at = now()
+        if rec.channel == "sms" and exc.permanent and exc.unreachable:
+            if exc.opted_out:
+                store.contacts.opt_out(address, at, source=f"provider {exc.code}")
+            else:
+                store.contacts.mark_unusable(address, at, exc.code or "", exc.reason)
+            o = fallback.when_sms_unusable(
+                appt, rec, exc.reason, at, config.is_safety, opted_out=exc.opted_out
+            )
+            return replace(o, patch=replace(o.patch, error=outcomes.describe(exc)))
+        return outcomes.after_error(exc, rec, at, config)
+    return outcomes.sent(provider_id, locale=out.locale, fallback=fallback_note)
+
+
+def record(store: Store, rec: ReminderRecord, token: str, o: Outcome, at: datetime) -> str:
+    """Store the Outcome and count it; returns the state the reminder ends in."""
+    store.reminders.finish(
+        rec,
+        token,
+        o.state,
+        at,
+        patch=o.patch,
+        event=o.event,
+        retry_at=o.retry_at,
+        fallback=o.fallback,
+        flag_why=o.flag_why,
+    )
+    log.info("%s: %s", o.event, o.patch.reason or o.state)  # never the text or the address
+    counted = [o.state] if o.state in ("sent", "failed") else []
+    if o.patch.fallback:
+        counted.append("fallbacks")
+    if counted:
+        store.ops.count(*counted)
+    if o.fallback is None:
+        return o.state
+    after = store.reminders.get(rec.id)  # the store flags it when the email cannot replace it
+    return str(after.state) if after is not None else o.state
+
+
+def _address(appt: Appointment, channel: str) -> str | None:
+    return appt.patient.phone if channel == "sms" else appt.patient.email
+
+
+def _not_theirs(requested: str, used: str) -> str | None:
+    """Name the fallback when the patient's language has no catalog at all."""
+    wanted = (normalize(requested) or requested).split("_")[0]
+    if used.split("_", maxsplit=1)[0] == wanted:
+        return None
+    return f"{requested}: no catalog for this language; sent in {used}"

@@ -1,0 +1,1 @@
+"""What patients send us by SMS: keywords and replies."""

@@ -1,0 +1,271 @@
+"""The domain: an appointment for a procedure, its patient, the doctor's medication
+instructions, and the reminders planned from them.
+
+All datetimes are aware and UTC inside; the patient's IANA zone is kept beside them and used
+only to plan calendar-day offsets and to render text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from reminders.ids import ReminderId
+
+CHANNELS = ("sms", "email")
+# The doctor's note is sent verbatim, never cut: this keeps it a note, not a letter.
+NOTE_MAX_CHARS = 200
+_EXTERNAL_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class ValidationError(ValueError):
+    """Bad input; ``field`` names where, in dotted form (``patient.phone``)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class AppointmentStatus(StrEnum):
+    BOOKED = "booked"
+    CANCELLED = "cancelled"
+
+
+class ReminderState(StrEnum):
+    SCHEDULED = "scheduled"
+    CLAIMED = "claimed"
+    SENDING = "sending"
+    SENT = "sent"
+    SKIPPED = "skipped"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+    FLAGGED = "flagged"
+    UNKNOWN = "unknown"  # the provider may have accepted it (timeout after sending): reconcile
+
+
+# The named sets of states; the Lua scripts get the same sets from store/lua.py, generated from
+# these, so the two cannot disagree.
+_S = ReminderState
+# Waiting for its moment (or for staff): a new version of the appointment replaces these.
+PENDING = frozenset({_S.SCHEDULED, _S.CLAIMED, _S.FLAGGED})
+# The patient has (or may have) been told: never planned again, never repeated.
+TOLD = frozenset({_S.SENT, _S.SENDING, _S.UNKNOWN})
+# Nothing more will happen to it: retention may purge an appointment whose reminders are all so.
+TERMINAL = frozenset({_S.SENT, _S.SKIPPED, _S.CANCELLED, _S.FAILED})
+# What a dispatch tick may claim from the due index (sending/unknown: a lease ran out mid-send).
+CLAIMABLE = frozenset({_S.SCHEDULED, _S.CLAIMED, _S.SENDING, _S.UNKNOWN})
+# The send may have reached the provider: look it up before sending again.
+MAYBE_SENT = frozenset({_S.SENDING, _S.UNKNOWN})
+# A worker held it and its lease ran out.
+LEASED = frozenset({_S.CLAIMED, _S.SENDING})
+# A person must look (a failed one only while no email twin covers it).
+NEEDS_ATTENTION = frozenset({_S.FAILED, _S.FLAGGED, _S.UNKNOWN})
+# An email twin in one of these already stands in for a failed SMS: no second one is added.
+COVERS_TWIN = frozenset({_S.SCHEDULED, _S.CLAIMED, _S.SENDING, _S.SENT, _S.UNKNOWN})
+STATE_SETS: dict[str, frozenset[ReminderState]] = {
+    "PENDING": PENDING,
+    "TOLD": TOLD,
+    "TERMINAL": TERMINAL,
+    "CLAIMABLE": CLAIMABLE,
+    "MAYBE_SENT": MAYBE_SENT,
+    "LEASED": LEASED,
+    "NEEDS_ATTENTION": NEEDS_ATTENTION,
+    "COVERS_TWIN": COVERS_TWIN,
+}
+
+
+@dataclass(frozen=True)
+class Patient:
+    name: str
+    timezone: str
+    locale: str = "en"
+    phone: str | None = None
+    email: str | None = None
+    channels: tuple[str, ...] = CHANNELS
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def reachable_channels(self) -> tuple[str, ...]:
+        have = {"sms": bool(self.phone), "email": bool(self.email)}
+        return tuple(c for c in self.channels if have.get(c, False))
+
+
+@dataclass(frozen=True)
+class Location:
+    name: str
+    address: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class Procedure:
+    type: str
+    start: datetime
+    duration_minutes: int
+    location: Location
+
+    @property
+    def end(self) -> datetime:
+        # In UTC, so "+45 minutes" is elapsed time even when the end crosses a DST change.
+        return self.start.astimezone(UTC) + timedelta(minutes=self.duration_minutes)
+
+
+@dataclass(frozen=True)
+class Medication:
+    """One medicine as the doctor entered it. ``pause_from`` is the first day the patient does
+    not take it (so the last dose is the day before); ``resume_on`` the day they may restart."""
+
+    name: str
+    pause_from: date | None = None
+    resume_on: date | None = None
+    note: str = ""
+
+    @property
+    def last_dose(self) -> date | None:
+        return self.pause_from - timedelta(days=1) if self.pause_from else None
+
+
+@dataclass(frozen=True)
+class Appointment:
+    external_id: str
+    patient: Patient
+    procedure: Procedure
+    medications: tuple[Medication, ...] = ()
+    status: AppointmentStatus = AppointmentStatus.BOOKED
+    version: int = 1
+    booked_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["procedure"]["start"] = self.procedure.start.isoformat()
+        data["booked_at"] = self.booked_at.isoformat()
+        data["patient"]["channels"] = list(self.patient.channels)
+        data["medications"] = [
+            {
+                "name": m.name,
+                "pause_from": m.pause_from.isoformat() if m.pause_from else None,
+                "resume_on": m.resume_on.isoformat() if m.resume_on else None,
+                "note": m.note,
+            }
+            for m in self.medications
+        ]
+        data["status"] = str(self.status)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Appointment:
+        """Decode what ``to_dict`` wrote. It does not validate: a stored appointment stays
+        readable when input rules tighten (the API parses and validates input)."""
+        p, pr, loc = data["patient"], data["procedure"], data["procedure"]["location"]
+        return cls(
+            external_id=data["external_id"],
+            patient=Patient(
+                name=p["name"],
+                timezone=p["timezone"],
+                locale=p.get("locale") or "en",
+                phone=p.get("phone") or None,
+                email=p.get("email") or None,
+                channels=tuple(p.get("channels") or CHANNELS),
+            ),
+            procedure=Procedure(
+                type=pr["type"],
+                start=_instant(pr["start"]),
+                duration_minutes=int(pr["duration_minutes"]),
+                location=Location(loc["name"], loc["address"], loc["phone"]),
+            ),
+            medications=tuple(
+                Medication(
+                    name=m["name"],
+                    pause_from=date.fromisoformat(m["pause_from"]) if m.get("pause_from") else None,
+                    resume_on=date.fromisoformat(m["resume_on"]) if m.get("resume_on") else None,
+                    note=m.get("note") or "",
+                )
+                for m in data.get("medications") or ()
+            ),
+            status=AppointmentStatus(data.get("status", "booked")),
+            version=int(data.get("version", 1)),
+            booked_at=_instant(data["booked_at"]),
+        )
+
+    def with_version(self, version: int) -> Appointment:
+        return replace(self, version=version)
+
+
+@dataclass(frozen=True)
+class PlannedReminder:
+    """One reminder as the planner made it: what the store persists when booking."""
+
+    appointment_id: str
+    version: int
+    rule: str
+    message: str
+    medicine: int | None
+    channel: str
+    nominal_at: datetime
+    due_at: datetime
+    deadline: datetime
+    state: ReminderState
+    reason: str = ""
+
+    @property
+    def id(self) -> str:
+        return str(
+            ReminderId(self.appointment_id, self.version, self.rule, self.medicine, self.channel)
+        )
+
+    @property
+    def slot(self) -> tuple[str, int | None, str]:
+        """What the reminder is, whatever the version: rule, medicine, channel."""
+        return (self.rule, self.medicine, self.channel)
+
+
+def _instant(value: str) -> datetime:
+    return datetime.fromisoformat(value).astimezone(UTC)
+
+
+def validate(a: Appointment) -> Appointment:
+    """The domain's invariants, whoever built the appointment (the API, a preview)."""
+    if not _EXTERNAL_ID.match(a.external_id):
+        raise ValidationError("external_id", "use 1-64 letters, digits, '.', '_' or '-'")
+    try:
+        ZoneInfo(a.patient.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(
+            "patient.timezone", f"{a.patient.timezone!r} is not an IANA time zone"
+        ) from None
+    if a.patient.phone is not None and not _E164.match(a.patient.phone):
+        raise ValidationError("patient.phone", "is not in E.164 form (+4930...)")
+    if a.patient.email is not None and not _EMAIL.match(a.patient.email):
+        raise ValidationError("patient.email", "is not an email address")
+    for i, ch in enumerate(a.patient.channels):
+        if ch not in CHANNELS:
+            raise ValidationError(f"patient.channels[{i}]", f"unknown channel {ch!r}")
+    if not a.patient.reachable_channels():
+        raise ValidationError("patient.channels", "no allowed channel has a phone or email")
+    if a.procedure.start.tzinfo is None:
+        raise ValidationError("procedure.start", "needs a UTC offset, e.g. 2027-03-28T09:00+02:00")
+    if not 1 <= a.procedure.duration_minutes <= 24 * 60:
+        raise ValidationError("procedure.duration_minutes", "must be between 1 and 1440")
+    _validate_medications(a.medications)
+    return a
+
+
+def _validate_medications(medications: tuple[Medication, ...]) -> None:
+    for i, m in enumerate(medications):
+        if not m.name.strip():
+            raise ValidationError(f"medications[{i}].name", "must not be empty")
+        if len(m.note) > NOTE_MAX_CHARS:
+            raise ValidationError(
+                f"medications[{i}].note", f"is longer than {NOTE_MAX_CHARS} characters"
+            )
+        if m.pause_from and m.resume_on and m.resume_on < m.pause_from:
+            raise ValidationError(f"medications[{i}].resume_on", "is before pause_from")

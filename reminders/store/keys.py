@@ -1,0 +1,105 @@
+"""Every Redis key the service writes, in one place: ``Keys(prefix).appointment(aid)`` ->
+``rmd:a:<aid>``. The Lua scripts build the two keys they derive from data (an appointment's
+hash from a reminder id, a phone's index) with functions generated from ``LUA_KEYS`` below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# The keys a Lua script builds from data: name -> (segment, argument). Generated into every
+# script's preamble as ``<name>_key(prefix, argument)`` (store/lua.py).
+LUA_KEYS = {"appointment": ("a", "aid"), "phone": ("phone", "e164")}
+
+
+@dataclass(frozen=True)
+class Keys:
+    prefix: str
+
+    def _k(self, *parts: str) -> str:
+        return ":".join((self.prefix, *parts))
+
+    # --- one appointment ---------------------------------------------------------------
+    def appointment(self, aid: str) -> str:
+        """Hash: the appointment (``doc``, ``v``, ``st``), its reminders (``r:...``), acks."""
+        return self._k(LUA_KEYS["appointment"][0], aid)
+
+    def appointment_pattern(self) -> str:
+        return self.appointment("*")
+
+    def events(self, aid: str) -> str:
+        """List: the appointment's audit trail."""
+        return self._k("e", aid)
+
+    # --- indexes -------------------------------------------------------------------------
+    @property
+    def due(self) -> str:
+        """Sorted set: pending reminders by due time, claimed ones by the end of their lease."""
+        return self._k("due")
+
+    @property
+    def attention(self) -> str:
+        """Set: appointment ids with a reminder that needs a person."""
+        return self._k("attention")
+
+    @property
+    def attention_handled(self) -> str:
+        """Hash: attention item id -> who handled it, when, with which note."""
+        return self._k("attention", "handled")
+
+    def phone(self, e164: str) -> str:
+        """Set: appointment ids of the patient with this number (inbound SMS)."""
+        return self._k(LUA_KEYS["phone"][0], e164)
+
+    # --- contacts ------------------------------------------------------------------------
+    @property
+    def optout(self) -> str:
+        return self._k("optout")
+
+    @property
+    def optout_log(self) -> str:
+        return self._k("optout", "log")
+
+    @property
+    def unusable(self) -> str:
+        return self._k("sms", "unusable")
+
+    @property
+    def inbox(self) -> str:
+        return self._k("inbox")
+
+    @property
+    def acks(self) -> str:
+        return self._k("acks")
+
+    def inbound_seen(self, provider_id: str) -> str:
+        return self._k("inbound", "seen", provider_id)
+
+    # --- operations ----------------------------------------------------------------------
+    @property
+    def metrics(self) -> str:
+        return self._k("metrics")
+
+    @property
+    def dispatch(self) -> str:
+        """Hash: the dispatcher's heartbeat (``at``) and last summary."""
+        return self._k("dispatch")
+
+    def lock(self, name: str) -> str:
+        return self._k("lock", name)
+
+    # --- what channels remember ----------------------------------------------------------
+    def sendlog(self, kind: str, rid: str) -> str:
+        """A channel's memo about one reminder (``sms:try``, ``sms:sid``, ``email:sent``)."""
+        return self._k(kind, rid)
+
+    def rate(self, sender: str) -> str:
+        return self._k("rate", "sms", sender)
+
+    @property
+    def outbox(self) -> str:
+        return self._k("outbox")
+
+    @property
+    def outbox_ids(self) -> str:
+        return self._k("outbox", "ids")

@@ -1,0 +1,53 @@
+-- Book, edit or cancel: write the appointment at its new version with its new reminders, and
+-- cancel the pending reminders of every other version, in one step.
+-- KEYS: appointment hash, due zset, events list, attention set
+-- ARGV: appointment id, expected version ("" = any), new version, status, doc JSON,
+--       new reminders JSON [[field, record-json], ...], event JSON, why superseded, key prefix
+local cur = redis.call('HGET', KEYS[1], 'v')
+if ARGV[2] ~= '' and (cur or '') ~= ARGV[2] then
+  return {'conflict', cur or ''}
+end
+local old_doc = redis.call('HGET', KEYS[1], 'doc')
+if old_doc then
+  local old_phone = cjson.decode(old_doc).patient.phone
+  if type(old_phone) == 'string' then
+    redis.call('SREM', phone_key(ARGV[9], old_phone), ARGV[1])
+  end
+end
+local new_phone = cjson.decode(ARGV[5]).patient.phone
+if type(new_phone) == 'string' then
+  redis.call('SADD', phone_key(ARGV[9], new_phone), ARGV[1])
+end
+local new_version = ARGV[3]
+local all = redis.call('HGETALL', KEYS[1])
+for i = 1, #all, 2 do
+  local f = all[i]
+  if string.sub(f, 1, 2) == 'r:' then
+    local r = cjson.decode(all[i + 1])
+    local v = string.match(f, '^r:(%d+):')
+    if v ~= new_version and PENDING[r.s] then
+      r.s = 'cancelled'
+      r.why = ARGV[8]
+      r.tok = nil
+      r.lease = nil
+      redis.call('HSET', KEYS[1], f, cjson.encode(r))
+      redis.call('ZREM', KEYS[2], ARGV[1] .. ':' .. string.sub(f, 3))
+    end
+  end
+end
+local added = 0
+for _, item in ipairs(cjson.decode(ARGV[6])) do
+  local f, raw = item[1], item[2]
+  if redis.call('HSETNX', KEYS[1], f, raw) == 1 then
+    added = added + 1
+    local r = cjson.decode(raw)
+    if r.s == 'scheduled' then
+      redis.call('ZADD', KEYS[2], r.d, ARGV[1] .. ':' .. string.sub(f, 3))
+    elseif r.s == 'flagged' then
+      redis.call('SADD', KEYS[4], ARGV[1])
+    end
+  end
+end
+redis.call('HSET', KEYS[1], 'v', new_version, 'st', ARGV[4], 'doc', ARGV[5])
+redis.call('RPUSH', KEYS[3], ARGV[7])
+return {'ok', tostring(added)}

@@ -1,0 +1,100 @@
+"""The composition root: everything a process needs, built once from settings and handed to
+the Celery tasks (through the base task), the HTTP app (through a dependency) and the CLI.
+
+``build()`` validates the settings and, for a worker, builds the channels, so that a process
+with a broken setting stops at start, naming the variable."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import redis
+
+from reminders import clock as clock_mod
+from reminders import settings as settings_mod
+from reminders.channels import Channel
+from reminders.channels import registry as channel_registry
+from reminders.delivery import DeliveryConfig
+from reminders.delivery.fallback import safety_from
+from reminders.i18n import MESSAGE_KEYS
+from reminders.schedule import Schedule, ScheduleError, find, load
+from reminders.store import Store
+
+
+class Schedules:
+    """The staff schedules by procedure name, loaded once per process."""
+
+    def __init__(self, schedule_dir: Path | None) -> None:
+        self.schedule_dir = schedule_dir
+        self._get = functools.cache(self._load)
+
+    def _load(self, procedure: str) -> Schedule:
+        return load(find(procedure, self.schedule_dir), MESSAGE_KEYS)
+
+    def get(self, procedure: str) -> Schedule:
+        """Raises ScheduleError (or OSError) when there is no usable schedule of that name."""
+        return self._get(procedure)
+
+    def path(self, procedure: str) -> Path:
+        return find(procedure, self.schedule_dir)
+
+    def sms_budget(self, procedure: str, rule: str) -> int | None:
+        try:
+            return self.get(procedure).rule(rule).sms_segments
+        except (KeyError, ScheduleError, OSError):
+            return None
+
+
+@dataclass
+class Services:
+    settings: settings_mod.Settings
+    redis: redis.Redis
+    store: Store
+    clock: clock_mod.Clock
+    schedules: Schedules
+    _channels: dict[str, Channel] | None = field(default=None, repr=False)
+
+    @property
+    def channels(self) -> dict[str, Channel]:
+        """Built on first use in the API and the CLI; a worker builds them at start."""
+        if self._channels is None:
+            self._channels = channel_registry.build(
+                self.settings,
+                sendlog=self.store.sendlog,
+                outbox=self.store.outbox,
+                bucket=self.store.bucket,
+                clock=self.clock,
+            )
+        return self._channels
+
+    @property
+    def delivery(self) -> DeliveryConfig:
+        s = self.settings
+        return DeliveryConfig(
+            is_safety=safety_from(self.schedules.get),
+            send_lease=s.send_lease,
+            max_attempts=s.max_attempts,
+            retry_backoff=s.retry_backoff,
+            locales_dir=s.locales_dir,
+            clinic_default_locale=s.clinic.default_locale,
+            sms_budget=self.schedules.sms_budget,
+        )
+
+    def close(self) -> None:
+        self.redis.close()
+
+
+def build(settings: settings_mod.Settings | None = None) -> Services:
+    s = settings or settings_mod.load()
+    client = redis.Redis.from_url(
+        s.redis_url, socket_timeout=10, socket_connect_timeout=5, health_check_interval=30
+    )
+    return Services(
+        settings=s,
+        redis=client,
+        store=Store(client, s.key_prefix),
+        clock=clock_mod.from_spec(s.clock),
+        schedules=Schedules(s.schedule_dir),
+    )
