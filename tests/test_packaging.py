@@ -136,6 +136,18 @@ def installed(tmp_path_factory: pytest.TempPathFactory, wheel: Path) -> Path:
     return venv
 
 
+# The three long-running services, started from the installed package.
+SERVICES = pytest.mark.parametrize(
+    "command",
+    [
+        ["python", "-m", "celery", "-A", "reminders.celery_app", "worker", "--pool=solo"],
+        ["python", "-m", "celery", "-A", "reminders.celery_app", "beat"],
+        ["reminders", "serve", "--port", "1"],
+    ],
+    ids=["worker", "beat", "api"],
+)
+
+
 def run_installed(venv: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("REMINDERS_")}
     return subprocess.run(
@@ -165,15 +177,7 @@ def test_a_plain_install_carries_its_catalogs_and_renders_german(installed: Path
     assert version.stdout.strip() == f"reminders {metadata.version('reminders')}"
 
 
-@pytest.mark.parametrize(
-    "command",
-    [
-        ["python", "-m", "celery", "-A", "reminders.celery_app", "worker", "--pool=solo"],
-        ["python", "-m", "celery", "-A", "reminders.celery_app", "beat"],
-        ["reminders", "serve", "--port", "1"],
-    ],
-    ids=["worker", "beat", "api"],
-)
+@SERVICES
 def test_without_catalogs_the_services_refuse_to_start_naming_the_path(
     installed: Path, tmp_path: Path, command: list[str]
 ) -> None:
@@ -182,15 +186,7 @@ def test_without_catalogs_the_services_refuse_to_start_naming_the_path(
     assert f"REMINDERS_LOCALES_DIR: no translation catalogs in {tmp_path}" in done.stderr
 
 
-@pytest.mark.parametrize(
-    "command",
-    [
-        ["python", "-m", "celery", "-A", "reminders.celery_app", "worker", "--pool=solo"],
-        ["python", "-m", "celery", "-A", "reminders.celery_app", "beat"],
-        ["reminders", "serve", "--port", "1"],
-    ],
-    ids=["worker", "beat", "api"],
-)
+@SERVICES
 def test_a_channel_without_its_settings_stops_every_service_at_start(
     installed: Path, command: list[str]
 ) -> None:
