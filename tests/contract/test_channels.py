@@ -7,15 +7,12 @@ anything was sent, and the outbox records idempotently, so both are plainly temp
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any
 
 import pytest
 import redis
-from aiosmtpd.controller import Controller
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
@@ -23,8 +20,8 @@ from reminders.channels import Channel, DeliveryError, Outgoing
 from reminders.channels.outbox import OutboxChannel
 from reminders.clock import FixedClock
 from tests.factories import BOOKED_AT
-from tests.fake_twilio import FakeTwilio, sms_channel
-from tests.test_email import Recorder, channel, free_port, outgoing
+from tests.fakes.smtp import Recorder, Silent, email_channel, free_port, outgoing_email, smtp_server
+from tests.fakes.twilio import FakeTwilio, sms_channel
 
 FAULTS = ("success", "timeout", "refused", "permanent")
 EXPECTED = {
@@ -32,30 +29,6 @@ EXPECTED = {
     "email": {"timeout": "temporary", "refused": "temporary", "permanent": "permanent"},
     "outbox": {"timeout": "temporary", "refused": "temporary", "permanent": "permanent"},
 }
-
-
-class Silent:
-    """Accepts TCP connections and never says a word."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen()
-        self.port = self.sock.getsockname()[1]
-        self.held: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                self.held.append(self.sock.accept()[0])
-            except OSError:
-                return
-
-    def close(self) -> None:
-        self.sock.close()
-        for c in self.held:
-            c.close()
 
 
 Build = Callable[[str, ExitStack], tuple[Channel, Outgoing]]
@@ -83,14 +56,12 @@ def email(client: redis.Redis, prefix: str) -> Build:
         if fault == "timeout":
             silent = Silent()
             stack.callback(silent.close)
-            return channel(silent.port, client, prefix, timeout=0.3), outgoing()
+            return email_channel(silent.port, client, prefix, timeout=0.3), outgoing_email()
         if fault == "refused":
-            return channel(free_port(), client, prefix), outgoing()
-        controller = Controller(Recorder(), hostname="127.0.0.1", port=free_port())
-        controller.start()
-        stack.callback(controller.stop)
+            return email_channel(free_port(), client, prefix), outgoing_email()
+        controller = stack.enter_context(smtp_server(Recorder()))
         to = "refused@example.org" if fault == "permanent" else "maria@example.org"
-        return channel(controller.port, client, prefix), outgoing(to=to)
+        return email_channel(controller.port, client, prefix), outgoing_email(to=to)
 
     return build
 

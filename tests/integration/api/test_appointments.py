@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -13,24 +13,7 @@ from fastapi.testclient import TestClient
 from reminders import runtime
 from reminders.clock import FixedClock
 from reminders.dispatch import deliver, dispatch_tick
-from tests.api_client import AS_INTEGRATION, AS_STAFF, app_client
-from tests.factories import BOOKED_AT, appointment_data
-
-
-@pytest.fixture
-def api(
-    monkeypatch: pytest.MonkeyPatch, redis_url: str, prefix: str, client: Any
-) -> Iterator[tuple[TestClient, FixedClock]]:
-    yield from app_client(monkeypatch, redis_url, prefix, BOOKED_AT)
-
-
-def deliver_due(clock: FixedClock) -> list[str]:
-    pairs: list[tuple[str, str]] = []
-    dispatch_tick(runtime.store(), clock.now(), lambda r, t: pairs.append((r, t)))
-    return [
-        deliver(runtime.store(), r, t, runtime.channels(), clock.now, runtime.delivery_config())
-        for r, t in pairs
-    ]
+from tests.factories import AS_INTEGRATION, AS_STAFF, BOOKED_AT, appointment_data
 
 
 def test_booking_lists_the_planned_reminders(api: tuple[TestClient, FixedClock]) -> None:
@@ -96,6 +79,7 @@ def test_a_rejected_booking_names_the_field_and_stores_nothing(
 
 def test_the_timeline_shows_states_local_times_and_delivery_events(
     api: tuple[TestClient, FixedClock],
+    deliver_due: Callable[[FixedClock], list[str]],
 ) -> None:
     http, clock = api
     http.post("/appointments", json=appointment_data(), headers=AS_INTEGRATION)
@@ -112,6 +96,7 @@ def test_the_timeline_shows_states_local_times_and_delivery_events(
 
 def test_rescheduling_after_the_patient_was_told_sends_a_reschedule_notice(
     api: tuple[TestClient, FixedClock],
+    deliver_due: Callable[[FixedClock], list[str]],
 ) -> None:
     http, clock = api
     http.post("/appointments", json=appointment_data(), headers=AS_INTEGRATION)
@@ -164,6 +149,7 @@ def test_an_edit_with_an_unknown_field_is_rejected_and_changes_nothing(
 
 def test_cancelling_cancels_pending_reminders_and_notifies_the_patient(
     api: tuple[TestClient, FixedClock],
+    deliver_due: Callable[[FixedClock], list[str]],
 ) -> None:
     http, clock = api
     http.post("/appointments", json=appointment_data(), headers=AS_INTEGRATION)

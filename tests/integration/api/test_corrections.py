@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,18 +12,9 @@ from fastapi.testclient import TestClient
 from reminders import runtime
 from reminders.clock import FixedClock
 from reminders.i18n.format import LocalFormat
-from tests.api_client import AS_INTEGRATION, app_client
-from tests.factories import BOOKED_AT, appointment_data
-from tests.test_api_appointments import deliver_due
+from tests.factories import AS_INTEGRATION, appointment_data
 
 AFTER_HEADS_UP = datetime(2027, 3, 24, 10, 0, tzinfo=UTC)  # the heads-up went at 09:00 Berlin
-
-
-@pytest.fixture
-def api(
-    monkeypatch: pytest.MonkeyPatch, redis_url: str, prefix: str, client: Any
-) -> Iterator[tuple[TestClient, FixedClock]]:
-    yield from app_client(monkeypatch, redis_url, prefix, BOOKED_AT)
 
 
 def sms_for(rule: str) -> list[dict[str, str]]:
@@ -38,7 +28,9 @@ def sms_for(rule: str) -> list[dict[str, str]]:
 
 @pytest.mark.parametrize("locale", ["de", "es"])
 def test_moving_the_procedure_and_the_pause_day_sends_corrections_in_the_patients_language(
-    api: tuple[TestClient, FixedClock], locale: str
+    api: tuple[TestClient, FixedClock],
+    locale: str,
+    deliver_due: Callable[[FixedClock], list[str]],
 ) -> None:
     http, clock = api
     booked = http.post(
@@ -80,6 +72,7 @@ def test_moving_the_procedure_and_the_pause_day_sends_corrections_in_the_patient
 
 def test_a_medication_change_before_the_patient_heard_of_it_needs_no_correction(
     api: tuple[TestClient, FixedClock],
+    deliver_due: Callable[[FixedClock], list[str]],
 ) -> None:
     http, clock = api
     http.post("/appointments", json=appointment_data(), headers=AS_INTEGRATION)
@@ -95,6 +88,7 @@ def test_a_medication_change_before_the_patient_heard_of_it_needs_no_correction(
 
 def test_a_changed_doctors_note_alone_is_a_correction_too(
     api: tuple[TestClient, FixedClock],
+    deliver_due: Callable[[FixedClock], list[str]],
 ) -> None:
     http, clock = api
     http.post("/appointments", json=appointment_data(), headers=AS_INTEGRATION)

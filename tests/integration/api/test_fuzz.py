@@ -18,7 +18,7 @@ from reminders import runtime
 from reminders.api import auth
 from reminders.api.app import create_app
 from reminders.embedded_redis import answers
-from tests.api_client import INTEGRATION, STAFF
+from tests.factories import INTEGRATION, STAFF
 
 PREFIX = f"fuzz-{uuid.uuid4().hex[:8]}"
 schema = schemathesis.openapi.from_asgi("/openapi.json", create_app())

@@ -1,11 +1,10 @@
-"""Roles, schedules, the attention list, health, metrics, retention and log masking."""
+"""Roles, schedules, the attention list, health, metrics and retention, over HTTP.
+(Log masking, which needs no app, is in tests/unit/test_logsafe.py.)"""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,18 +13,8 @@ from reminders import runtime
 from reminders.attention import items
 from reminders.clock import FixedClock
 from reminders.dispatch import dispatch_tick
-from reminders.logsafe import MaskingFilter, mask
 from reminders.retention import purge
-from tests.api_client import AS_INTEGRATION, AS_STAFF, app_client
-from tests.factories import BOOKED_AT, appointment_data
-from tests.test_api_appointments import deliver_due
-
-
-@pytest.fixture
-def api(
-    monkeypatch: pytest.MonkeyPatch, redis_url: str, prefix: str, client: Any
-) -> Iterator[tuple[TestClient, FixedClock]]:
-    yield from app_client(monkeypatch, redis_url, prefix, BOOKED_AT)
+from tests.factories import AS_INTEGRATION, AS_STAFF, BOOKED_AT, appointment_data
 
 
 @pytest.mark.parametrize(
@@ -121,6 +110,7 @@ def test_a_reminder_flagged_at_booking_is_on_the_attention_list_until_handled(
 
 def test_an_escort_not_confirmed_by_the_day_before_needs_attention(
     api: tuple[TestClient, FixedClock],
+    deliver_due: Callable[[FixedClock], list[str]],
 ) -> None:
     http, clock = api
     http.post("/appointments", json=appointment_data(medications=[]), headers=AS_INTEGRATION)
@@ -157,6 +147,7 @@ def test_metrics_are_in_the_prometheus_text_format(api: tuple[TestClient, FixedC
 
 def test_patient_data_is_purged_after_the_retention_period_but_the_audit_trail_stays(
     api: tuple[TestClient, FixedClock],
+    deliver_due: Callable[[FixedClock], list[str]],
 ) -> None:
     http, clock = api
     http.post("/appointments", json=appointment_data(), headers=AS_INTEGRATION)
@@ -180,17 +171,9 @@ def test_patient_data_is_purged_after_the_retention_period_but_the_audit_trail_s
     assert "Marco" not in str(events)
 
 
-def test_contact_details_are_masked_in_logs(caplog: pytest.LogCaptureFixture) -> None:
-    assert mask("sent to +4915112345678 and maria@example.org") == "sent to ***78 and m***@***"
-    logger = logging.getLogger("reminders.test")
-    logger.addFilter(MaskingFilter())
-    with caplog.at_level(logging.INFO, logger="reminders.test"):
-        logger.info("patient %s at %s", "+49 151 1234 5678", "a.b@example.com")
-    assert "1234" not in caplog.text and "example.com" not in caplog.text
-
-
 def test_sent_messages_and_language_fallbacks_are_counted(
     api: tuple[TestClient, FixedClock],
+    deliver_due: Callable[[FixedClock], list[str]],
 ) -> None:
     http, clock = api
     http.post(

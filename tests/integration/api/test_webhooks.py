@@ -8,7 +8,6 @@ import json
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,31 +25,25 @@ from reminders.i18n.replies import render_reply
 from reminders.models import ReminderState
 from reminders.schedule import Schedule
 from reminders.store import Store
-from tests.api_client import app_client
-from tests.factories import BOOKED_AT, make_appointment
-from tests.fake_twilio import AUTH_TOKEN, PUBLIC, FakeTwilio, deliver_due, sms_channel
-from tests.test_replies_i18n import YES_WORDS
+from tests.factories import BOOKED_AT, LOCALES, YES_WORDS, make_appointment
+from tests.fakes.twilio import AUTH_TOKEN, PUBLIC, FakeTwilio, deliver_due, sms_channel
 
 SMS = "APT-1001:1:booking_confirmation:-:sms"
 ESCORT = "APT-1001:1:escort:-:sms"
 PHONE = "+4915112345678"
 ESCORT_DUE = datetime.fromisoformat("2027-03-25T09:00:00+00:00")
-LOCALES = Path(__file__).resolve().parent.parent / "locales"
 UNKNOWN = "+15550009999"
 
 
 @pytest.fixture
-def app(
-    monkeypatch: pytest.MonkeyPatch, redis_url: str, prefix: str, client: redis.Redis
-) -> Iterator[tuple[TestClient, FixedClock]]:
-    monkeypatch.setenv("TWILIO_AUTH_TOKEN", AUTH_TOKEN)
-    monkeypatch.setenv("PUBLIC_BASE_URL", PUBLIC)
-    yield from app_client(monkeypatch, redis_url, prefix, BOOKED_AT)
+def api_env() -> dict[str, str]:
+    return {"TWILIO_AUTH_TOKEN": AUTH_TOKEN, "PUBLIC_BASE_URL": PUBLIC}
 
 
 @pytest.fixture
-def fake(app: tuple[TestClient, FixedClock]) -> Iterator[FakeTwilio]:
-    http = app[0]
+def fake(api: tuple[TestClient, FixedClock]) -> Iterator[FakeTwilio]:
+    """A fake Twilio whose webhooks go to the app under test."""
+    http = api[0]
 
     def post(url: str, params: dict[str, str], headers: dict[str, str]) -> Any:
         return http.post(url.removeprefix(PUBLIC), data=params, headers=headers)
@@ -63,21 +56,21 @@ def fake(app: tuple[TestClient, FixedClock]) -> Iterator[FakeTwilio]:
 @pytest.fixture
 def world(
     fake: FakeTwilio,
-    app: tuple[TestClient, FixedClock],
+    api: tuple[TestClient, FixedClock],
     store: Store,
     client: redis.Redis,
     prefix: str,
     epidural: Schedule,
 ) -> tuple[Store, FixedClock, Any]:
     """The appointment booked; ``run()`` delivers whatever is due at the app's clock."""
-    clock = app[1]
+    clock = api[1]
     book(store, make_appointment(), epidural, BOOKED_AT)
     chans = {
         "sms": sms_channel(fake, client, prefix, clock),
         "email": OutboxChannel("email", client, prefix, clock, echo=None),
     }
     config = DeliveryConfig(
-        locales_dir=Path(__file__).resolve().parent.parent / "locales",
+        locales_dir=LOCALES,
         is_safety=safety_from(lambda procedure: epidural),
     )
     return store, clock, lambda: deliver_due(store, clock, chans, config)
@@ -122,14 +115,14 @@ def book_patient(store: Store, epidural: Schedule, locale: str) -> str:
 
 
 def test_forged_unsigned_or_wrongly_addressed_callbacks_are_refused_and_change_nothing(
-    fake: FakeTwilio, app: tuple[TestClient, FixedClock], world: tuple[Store, FixedClock, Any]
+    fake: FakeTwilio, api: tuple[TestClient, FixedClock], world: tuple[Store, FixedClock, Any]
 ) -> None:
     store, _, run = world
     run()
     sid = sid_of(store, SMS)
     path = f"/twilio/status/{SMS.replace(':', '%3A')}"
     params = {"MessageSid": sid, "MessageStatus": "delivered"}
-    http = app[0]
+    http = api[0]
     forged = RequestValidator("not-the-token").compute_signature(PUBLIC + path, params)
     behind_proxy = RequestValidator(AUTH_TOKEN).compute_signature(
         "http://testserver" + path, params

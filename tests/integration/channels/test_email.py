@@ -3,105 +3,44 @@ wire, parsed back with the email package, and how the server's answers are class
 
 from __future__ import annotations
 
-import socket
 import ssl
 import subprocess
 from collections.abc import Iterator
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from reminders.channels import DeliveryError, Outgoing
-from reminders.channels.email import SmtpEmail
-from reminders.clock import FixedClock
-from reminders.i18n.messages import Email
-from reminders.i18n.render import email_html
-from reminders.settings import Clinic, SmtpSettings
+from reminders.channels import DeliveryError
 from tests.factories import BOOKED_AT
+from tests.fakes.smtp import (
+    ARABIC,
+    ARABIC_SUBJECT,
+    Recorder,
+    email_channel,
+    free_port,
+    outgoing_email,
+    smtp_server,
+)
 
-CLINIC = Clinic("Clínica São José", "+49 30 1234567", "Hauptstraße 1", "praxis@example.org", "en")
-ARABIC_SUBJECT = "موعدك غدًا في الساعة 9:00"
-ARABIC = ["عزيزتي ماريا،", "موعد الحقن غدًا في الساعة 9:00."]
 CHINESE_SUBJECT = "明天上午9:00：您的注射"
-
-
-class Recorder:
-    """Records what it accepts; refuses recipients at ``refused.*`` (5xx) and ``busy.*`` (4xx)."""
-
-    def __init__(self) -> None:
-        self.received: list[EmailMessage] = []
-        self.envelopes: list[Any] = []
-
-    async def handle_RCPT(
-        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
-    ) -> str:
-        if address.startswith("refused"):
-            return "550 5.1.1 No such user"
-        if address.startswith("busy"):
-            return "450 4.2.1 Mailbox busy, try later"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.envelopes.append(envelope)
-        raw = envelope.original_content or envelope.content
-        self.received.append(message_from_bytes(raw, policy=policy.default))  # type: ignore[arg-type]
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
 def smtp() -> Iterator[tuple[Recorder, int]]:
     handler = Recorder()
     # A strict relay: no SMTPUTF8, like many real ones.
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), enable_SMTPUTF8=False)
-    controller.start()
-    yield handler, controller.port
-    controller.stop()
-
-
-def channel(port: int, client: redis.Redis, prefix: str, **kw: Any) -> SmtpEmail:
-    settings = SmtpSettings(
-        **{
-            "host": "127.0.0.1",
-            "port": port,
-            "security": "none",
-            "timeout": 1.0,
-            "email_from": "reminders@example.org",
-            **kw,
-        }
-    )
-    return SmtpEmail(settings, CLINIC, client, prefix, FixedClock(BOOKED_AT))
-
-
-def outgoing(
-    to: str = "maria@example.org",
-    locale: str = "ar",
-    subject: str = ARABIC_SUBJECT,
-    paragraphs: list[str] = ARABIC,
-) -> Outgoing:
-    html = email_html(Email(subject, paragraphs), locale)
-    return Outgoing(
-        "APT-1001:1:escort:-:email", "email", to, locale, "\n\n".join(paragraphs), subject, html
-    )
+    with smtp_server(handler, enable_SMTPUTF8=False) as controller:
+        yield handler, controller.port
 
 
 def test_an_arabic_email_is_multipart_alternative_utf8_with_encoded_headers(
     smtp: tuple[Recorder, int], client: redis.Redis, prefix: str
 ) -> None:
     handler, port = smtp
-    message_id = channel(port, client, prefix).send(outgoing())
+    message_id = email_channel(port, client, prefix).send(outgoing_email())
     (raw,) = [e.original_content or e.content for e in handler.envelopes]
     head = raw.split(b"\r\n\r\n", 1)[0]
     assert head.decode("ascii")  # RFC 2047 encoded-words: the header block is pure ASCII
@@ -127,8 +66,8 @@ def test_a_chinese_subject_survives_the_trip(
     smtp: tuple[Recorder, int], client: redis.Redis, prefix: str
 ) -> None:
     handler, port = smtp
-    channel(port, client, prefix).send(
-        outgoing(
+    email_channel(port, client, prefix).send(
+        outgoing_email(
             locale="zh_Hans",
             subject=CHINESE_SUBJECT,
             paragraphs=["玛丽亚，您好：", "请安排人接您回家。"],
@@ -144,8 +83,8 @@ def test_a_resend_carries_the_same_message_id(
     smtp: tuple[Recorder, int], client: redis.Redis, prefix: str
 ) -> None:
     _, port = smtp
-    email = channel(port, client, prefix)
-    first, second = email.send(outgoing()), email.send(outgoing())
+    email = email_channel(port, client, prefix)
+    first, second = email.send(outgoing_email()), email.send(outgoing_email())
     assert first == second and email.find_sent("APT-1001:1:escort:-:email") == first
 
 
@@ -158,7 +97,7 @@ def test_recipient_refusals_are_permanent_for_5xx_and_temporary_for_4xx(
 ) -> None:
     _, port = smtp
     with pytest.raises(DeliveryError) as caught:
-        channel(port, client, prefix).send(outgoing(to=to))
+        email_channel(port, client, prefix).send(outgoing_email(to=to))
     assert (caught.value.kind, caught.value.code) == (kind, code)
 
 
@@ -167,13 +106,13 @@ def test_a_mailbox_the_relay_cannot_take_is_permanent(
 ) -> None:
     _, port = smtp
     with pytest.raises(DeliveryError) as caught:
-        channel(port, client, prefix).send(outgoing(to="joão@example.org"))
+        email_channel(port, client, prefix).send(outgoing_email(to="joão@example.org"))
     assert caught.value.kind == "permanent"
 
 
 def test_a_closed_port_is_temporary(client: redis.Redis, prefix: str) -> None:
     with pytest.raises(DeliveryError) as caught:
-        channel(free_port(), client, prefix).send(outgoing())
+        email_channel(free_port(), client, prefix).send(outgoing_email())
     assert (caught.value.kind, caught.value.code) == ("temporary", "connect")
 
 
@@ -219,18 +158,14 @@ def test_starttls_and_login_before_sending(
         return AuthResult(success=data.password == b"s3cret")
 
     handler = Recorder()
-    controller = Controller(
+    with smtp_server(
         handler,
-        hostname="127.0.0.1",
-        port=free_port(),
         tls_context=server_tls,
         require_starttls=True,
         authenticator=authenticate,
         auth_require_tls=True,
-    )
-    controller.start()
-    try:
-        email = channel(
+    ) as controller:
+        email = email_channel(
             controller.port,
             client,
             prefix,
@@ -239,7 +174,5 @@ def test_starttls_and_login_before_sending(
             password="s3cret",
         )
         email.tls_context = lambda: ssl.create_default_context(cafile=str(cert))
-        email.send(outgoing())
-    finally:
-        controller.stop()
+        email.send(outgoing_email())
     assert logins == [(b"clinic", b"s3cret")] and len(handler.received) == 1

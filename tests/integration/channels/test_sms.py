@@ -1,9 +1,8 @@
-"""The Twilio SMS channel: the real SDK over real HTTP against tests/fake_twilio.py."""
+"""The Twilio SMS channel: the real SDK over real HTTP against tests/fakes/twilio.py."""
 
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 from datetime import timedelta
 from urllib.parse import unquote
 
@@ -13,23 +12,13 @@ import redis
 from reminders import runtime
 from reminders.channels import DeliveryError, Outgoing
 from reminders.channels.email import SmtpEmail
-from reminders.channels.ratelimit import TokenBucket
 from reminders.channels.sms import TwilioSms
-from reminders.channels.twilio_codes import CarrierAction, carrier_action
-from reminders.channels.twilio_http import ConfiguredHttpClient
 from reminders.clock import FixedClock
 from reminders.settings import ImproperlyConfigured
 from tests.factories import BOOKED_AT
-from tests.fake_twilio import MESSAGING_SERVICE, PUBLIC, FakeTwilio, sms_channel
+from tests.fakes.twilio import MESSAGING_SERVICE, PUBLIC, FakeTwilio, sms_channel
 
 RID = "APT-1001:1:escort:-:sms"
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeTwilio]:
-    server = FakeTwilio().start()
-    yield server
-    server.stop()
 
 
 def message(deadline_hours: float = 2, text: str = "Hello ’Maria’") -> Outgoing:
@@ -157,44 +146,6 @@ def test_a_sender_over_its_rate_waits_briefly_then_gives_the_reminder_back(
     assert waits == [] and len(fake.creates) == 1
 
 
-def test_the_token_bucket_is_shared_by_every_worker(client: redis.Redis, prefix: str) -> None:
-    a = TokenBucket(client, f"{prefix}:rate:x", 2)
-    b = TokenBucket(redis.Redis(connection_pool=client.connection_pool), f"{prefix}:rate:x", 2)
-    assert [a.take(), b.take()] == [0.0, 0.0]
-    wait = a.take()
-    assert 0 < wait <= 0.5
-    assert b.take() > 0
-
-
-def test_the_api_base_url_rewrites_only_twilio_hosts() -> None:
-    http = ConfiguredHttpClient("http://127.0.0.1:9999/prefix", 1, 2)
-    assert http.timeout == (1, 2)
-    url = "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json?x=1"
-    assert (
-        http.rewrite(url)
-        == "http://127.0.0.1:9999/prefix/2010-04-01/Accounts/AC1/Messages.json?x=1"
-    )
-    assert http.rewrite("https://example.org/a") == "https://example.org/a"
-    default = ConfiguredHttpClient("https://api.twilio.com", 1, 2)
-    assert default.rewrite(url) == url
-
-
-@pytest.mark.parametrize(
-    ("code", "action"),
-    [
-        ("30003", CarrierAction.RETRY_ONCE),
-        ("30006", CarrierAction.FALLBACK),
-        ("30004", CarrierAction.FLAG),
-        ("30005", CarrierAction.FLAG),
-        ("30007", CarrierAction.FLAG),
-        ("30008", CarrierAction.FLAG),
-        ("", CarrierAction.FLAG),
-    ],
-)
-def test_carrier_errors_map_to_one_action_each(code: str, action: CarrierAction) -> None:
-    assert carrier_action(code) is action
-
-
 def test_the_runtime_builds_twilio_and_smtp_channels_from_settings(
     monkeypatch: pytest.MonkeyPatch, fake: FakeTwilio, redis_url: str, prefix: str
 ) -> None:
@@ -223,12 +174,3 @@ def test_the_runtime_builds_twilio_and_smtp_channels_from_settings(
             runtime.channels()
     finally:
         runtime.reset()
-
-
-def test_the_rate_counts_segments_and_a_long_message_leaves_a_debt(
-    client: redis.Redis, prefix: str
-) -> None:
-    bucket = TokenBucket(client, f"{prefix}:rate:seg", 1)
-    assert bucket.take(3) == 0.0  # a 3-segment SMS goes at once from a full bucket ...
-    wait = bucket.take(1)
-    assert 2.5 < wait <= 3.0  # ... and the next must wait until the 3 segments are paid back

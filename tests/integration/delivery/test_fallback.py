@@ -3,9 +3,7 @@ other reminders just end. Real Redis, the real Twilio SDK against the fake serve
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,20 +19,13 @@ from reminders.optout import handle
 from reminders.schedule import Schedule
 from reminders.store import Store
 from reminders.tracking import on_status
-from tests.factories import BOOKED_AT, make_appointment
-from tests.fake_twilio import FakeTwilio, deliver_due, sms_channel
+from tests.factories import BOOKED_AT, LOCALES, make_appointment
+from tests.fakes.twilio import FakeTwilio, deliver_due, sms_channel
 
 ESCORT_SMS = "APT-1001:1:escort:-:sms"
 ESCORT_EMAIL = "APT-1001:1:escort:-:email"
 CONFIRMATION_SMS = "APT-1001:1:booking_confirmation:-:sms"
 ESCORT_DUE = datetime.fromisoformat("2027-03-25T09:00:00+00:00")
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeTwilio]:
-    server = FakeTwilio().start()
-    yield server
-    server.stop()
 
 
 class World:
@@ -49,7 +40,7 @@ class World:
             "email": self.outbox,
         }
         self.config = DeliveryConfig(
-            locales_dir=Path(__file__).resolve().parent.parent / "locales",
+            locales_dir=LOCALES,
             is_safety=safety_from(lambda procedure: epidural),
         )
         self.epidural = epidural

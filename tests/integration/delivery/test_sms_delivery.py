@@ -3,10 +3,8 @@ server, real Redis. Timeouts, retries, the shared rate limit and opt-outs."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import redis
@@ -19,24 +17,17 @@ from reminders.fallback import safety_from
 from reminders.models import ReminderState
 from reminders.schedule import Schedule
 from reminders.store import Store
-from tests.factories import BOOKED_AT, make_appointment
-from tests.fake_twilio import FakeTwilio, deliver_due, sms_channel
+from tests.factories import BOOKED_AT, LOCALES, make_appointment
+from tests.fakes.twilio import FakeTwilio, deliver_due, sms_channel
 
 SMS = "APT-1001:1:booking_confirmation:-:sms"
 PHONE = "+4915112345678"
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeTwilio]:
-    server = FakeTwilio().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def config(epidural: Schedule) -> DeliveryConfig:
     return DeliveryConfig(
-        locales_dir=Path(__file__).resolve().parent.parent / "locales",
+        locales_dir=LOCALES,
         is_safety=safety_from(lambda procedure: epidural),
     )
 

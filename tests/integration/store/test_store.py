@@ -9,7 +9,6 @@ import subprocess
 import sys
 import threading
 from datetime import timedelta
-from pathlib import Path
 
 import redis
 
@@ -21,9 +20,10 @@ from reminders.dispatch import DeliveryConfig, deliver, dispatch_tick
 from reminders.models import ReminderState
 from reminders.schedule import Schedule
 from reminders.store import Store
-from tests.factories import BOOKED_AT, make_appointment
+from tests.factories import BOOKED_AT, LOCALES, make_appointment
+from tests.fakes.channels import Flaky
 
-CONFIG = DeliveryConfig(locales_dir=Path(__file__).resolve().parent.parent / "locales")
+CONFIG = DeliveryConfig(locales_dir=LOCALES)
 
 
 def outbox(client: redis.Redis, prefix: str, clock: FixedClock) -> dict[str, OutboxChannel]:
@@ -70,19 +70,25 @@ def test_concurrent_claimers_never_claim_the_same_reminder(
         book(store, make_appointment(external_id=f"C-{i}"), epidural, BOOKED_AT)
     later = BOOKED_AT + timedelta(days=30)
     results: list[list[tuple[str, str]]] = []
+    start = threading.Barrier(6, timeout=10)
 
     def claimer() -> None:
-        own = Store(redis.Redis.from_url(redis_url), prefix)
+        conn = redis.Redis.from_url(redis_url)
+        own = Store(conn, prefix)
+        conn.ping()  # connected before the race starts
         got: list[tuple[str, str]] = []
+        start.wait()  # all six claim from the same moment
         while batch := own.claim_due(later, 7, 300):
             got.extend(batch)
         results.append(got)
+        conn.close()
 
     threads = [threading.Thread(target=claimer) for _ in range(6)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    assert len(results) == 6  # every claimer finished
     ids = [rid for got in results for rid, _ in got]
     assert len(ids) == len(set(ids)) == 60 * 16
     assert sum(1 for got in results if got) > 1
@@ -96,12 +102,13 @@ def test_a_delivery_task_run_twice_sends_once(
     channels = outbox(client, prefix, clock)
     (rid, token), *_ = claim_all(store, clock)
     outcomes: list[str] = []
-    threads = [
-        threading.Thread(
-            target=lambda: outcomes.append(deliver(store, rid, token, channels, clock.now, CONFIG))
-        )
-        for _ in range(8)
-    ]
+    start = threading.Barrier(8, timeout=10)
+
+    def run() -> None:
+        start.wait()  # the eight copies of the task run at once
+        outcomes.append(deliver(store, rid, token, channels, clock.now, CONFIG))
+
+    threads = [threading.Thread(target=run) for _ in range(8)]
     for t in threads:
         t.start()
     for t in threads:
@@ -235,21 +242,6 @@ def test_a_reminder_past_its_deadline_is_skipped_not_sent(
     rec = store.reminder(rid)
     assert rec is not None and "deadline" in rec.reason
     assert channels["sms"].messages() == []
-
-
-class Flaky:
-    name = "sms"
-
-    def __init__(self, error: DeliveryError) -> None:
-        self.error = error
-        self.calls = 0
-
-    def send(self, message: Outgoing) -> str:
-        self.calls += 1
-        raise self.error
-
-    def find_sent(self, reminder_id: str) -> str | None:
-        return None
 
 
 def test_a_temporary_failure_is_retried_later_through_the_due_index(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
@@ -15,8 +14,8 @@ from reminders.i18n import locales as loc
 from reminders.i18n.bidi import FSI, LRI, PDI, clean
 from reminders.i18n.samples import LONG, SAMPLE, ZONE
 from reminders.i18n.segments import BIDI_CONTROLS, count, has_bidi_controls
+from tests.factories import LOCALES
 
-LOCALES = Path(__file__).resolve().parent.parent / "locales"
 LTR = ["en", "de", "es", "fr", "it", "pl", "pt_BR", "tr", "zh_Hans"]
 
 

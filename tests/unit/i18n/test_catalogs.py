@@ -23,11 +23,9 @@ from reminders.i18n.messages import MESSAGES
 from reminders.i18n.samples import LONG, SAMPLE, ZONE, long_variants
 from reminders.i18n.segments import count
 from reminders.models import NOTE_MAX_CHARS
+from tests.factories import BROKEN_LOCALES, LOCALES, SHIPPED
 
-ROOT = Path(__file__).resolve().parent.parent
-LOCALES = ROOT / "locales"
-BROKEN = Path(__file__).resolve().parent / "data" / "broken_locales"
-SHIPPED = ["ar", "de", "es", "fr", "it", "pl", "pt_BR", "tr", "zh_Hans"]
+BROKEN = BROKEN_LOCALES
 
 
 @pytest.fixture(autouse=True)

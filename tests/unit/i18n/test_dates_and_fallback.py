@@ -14,8 +14,7 @@ from babel.dates import format_skeleton, format_time
 from reminders.i18n import Facts, render
 from reminders.i18n import locales as loc
 from reminders.i18n.samples import SAMPLE
-
-LOCALES = Path(__file__).resolve().parent.parent / "locales"
+from tests.factories import LOCALES
 
 
 @pytest.fixture(autouse=True)

@@ -3,19 +3,21 @@ the patient's zone, and whole-message fallback when a catalog is partial or brok
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from babel.messages.pofile import read_po
 
 from reminders.i18n import MESSAGE_KEYS, Facts, render
 from reminders.i18n import locales as loc
 from reminders.i18n.messages import MESSAGES
 from reminders.i18n.tooling import pot_bytes
 from reminders.models import Medication
+from tests.factories import LOCALES
 
-LOCALES = Path(__file__).resolve().parent.parent / "locales"
 FACTS = Facts(
     patient_name="Maria Rossi",
     clinic_name="Riverside Radiology",
@@ -119,5 +121,30 @@ def test_the_committed_catalog_template_is_current() -> None:
     assert (LOCALES / "messages.pot").read_bytes() == pot_bytes()
 
 
+# Catalog contexts shared by several messages, not messages of their own.
+SHARED_CONTEXTS = {"common", "medication", "reply"}
+
+
 def test_every_message_has_both_forms() -> None:
-    assert all(m.sms and m.email for m in MESSAGES.values())
+    """Every message renders a non-empty SMS and a whole email (subject, text and HTML) in
+    English, and the messages are exactly those the catalog template has SMS and email
+    entries for."""
+    with io.BytesIO(pot_bytes()) as fh:
+        contexts = {m.context for m in read_po(fh) if m.id and m.context}
+    by_key: dict[str, set[str]] = {}
+    for context in contexts:
+        key, _, channel = context.partition(".")
+        if key not in SHARED_CONTEXTS:
+            by_key.setdefault(key, set()).add(channel)
+    assert set(by_key) == set(MESSAGES) == MESSAGE_KEYS
+    assert all(channels == {"sms", "email"} for channels in by_key.values()), by_key
+    for key, definition in MESSAGES.items():
+        assert definition.key == key
+        sms = render(key, "sms", "en", FACTS, BERLIN, LOCALES)
+        assert (sms.channel, sms.locale, sms.fallbacks) == ("sms", "en", ())
+        assert sms.text.strip() and sms.subject is None and sms.html is None, key
+        mail = render(key, "email", "en", FACTS, BERLIN, LOCALES)
+        assert (mail.channel, mail.locale, mail.fallbacks) == ("email", "en", ())
+        assert mail.subject and mail.subject.strip(), key
+        assert mail.text.strip() and FACTS.patient_name in mail.text, key
+        assert mail.html and "<title>" in mail.html and "<p>" in mail.html, key

@@ -1,48 +1,29 @@
 """The SMS answers to a patient's own messages (HELP, an opt-out word, the escort confirmation)
 and the escort SMS's request for a reply, in every shipped language: rendered through the
 catalogs with the same fallback as the reminders, within their SMS budgets, and asking for a
-word the service recognises."""
+word the service recognises. (Answering a real inbound message, which reads the patient's
+appointment from Redis, is in tests/integration/inbound/test_optout.py.)"""
 
 from __future__ import annotations
 
 import io
 import re
 import shutil
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po, write_po
 
 from reminders import optout
-from reminders.booking import book, cancel
 from reminders.i18n import bidi, qa, render
 from reminders.i18n import locales as loc
 from reminders.i18n.render import is_rtl
 from reminders.i18n.replies import REPLIES, REPLY_SMS_SEGMENTS, render_reply
 from reminders.i18n.samples import LONG, SAMPLE, ZONE
 from reminders.i18n.segments import count, has_bidi_controls
-from reminders.schedule import Schedule
-from reminders.store import Store
-from tests.factories import BOOKED_AT, make_appointment
+from tests.factories import LOCALES, SHIPPED, YES_WORDS
 
-LOCALES = Path(__file__).resolve().parent.parent / "locales"
-SHIPPED = ["ar", "de", "es", "fr", "it", "pl", "pt_BR", "tr", "zh_Hans"]
-# The word for "yes" each catalog's escort SMS asks for.
-YES_WORDS = {
-    "en": "YES",
-    "de": "JA",
-    "es": "SÍ",
-    "fr": "OUI",
-    "it": "SI",
-    "pl": "TAK",
-    "pt_BR": "SIM",
-    "tr": "EVET",
-    "ar": "نعم",
-    "zh_Hans": "是",
-}
 HELP = "{clinic}: appointment reminders. Questions: call {phone}. Reply STOP to stop SMS."
-NOW = datetime(2027, 3, 20, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
@@ -186,55 +167,3 @@ def test_the_check_names_an_answer_over_its_budget(tmp_path: Path) -> None:
     assert (problem.locale, problem.file, problem.line, problem.msgid) == ("de", po, line, HELP)
     assert problem.message.startswith("SMS answer help takes 3 segments")
     assert qa.check(LOCALES).ok
-
-
-# --- optout.handle: the patient's language, else the clinic's ---------------------------------
-
-
-def answer(store: Store, phone: str, body: str, default_locale: str = "en") -> str | None:
-    return optout.handle(
-        store,
-        phone,
-        body,
-        NOW,
-        clinic_name="Radiology Clinic",
-        clinic_phone="+1 555 0100",
-        is_safety=lambda procedure, rule: False,
-        locales_dir=LOCALES,
-        default_locale=default_locale,
-    ).text
-
-
-def test_an_unknown_number_is_answered_in_the_clinics_default_language(store: Store) -> None:
-    spanish = answer(store, "+15550001111", "HELP", default_locale="es")
-    assert (
-        spanish
-        == render_reply(
-            "help", "es", LOCALES, clinic_name="Radiology Clinic", clinic_phone="+1 555 0100"
-        ).text
-    )
-    assert answer(store, "+15550001111", "HELP") == (
-        "Radiology Clinic: appointment reminders. Questions: call +1 555 0100. "
-        "Reply STOP to stop SMS."
-    )
-    stopped = answer(store, "+15550001111", "ALTO", default_locale="fr")
-    assert stopped is not None and stopped.startswith("Radiology Clinic : vous ne recevrez plus")
-
-
-def test_a_patient_keeps_their_language_after_the_appointment_is_cancelled(
-    store: Store, epidural: Schedule
-) -> None:
-    phone = "+905321234567"
-    appt = make_appointment(patient__locale="tr", patient__phone=phone)
-    book(store, appt, epidural, BOOKED_AT)
-    booked = answer(store, phone, "yardım", default_locale="de")
-    assert booked is not None and "Riverside Radiology" in booked and "randevu" in booked
-    cancel(store, appt.external_id, NOW, notify=False)
-    # No booked appointment: the service's clinic details, still in the patient's language.
-    later = answer(store, phone, "HELP", default_locale="de")
-    assert (
-        later
-        == render_reply(
-            "help", "tr", LOCALES, clinic_name="Radiology Clinic", clinic_phone="+1 555 0100"
-        ).text
-    )
