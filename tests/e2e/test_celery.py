@@ -1,9 +1,13 @@
 """A real Celery worker and two beats (a second beat must be harmless) on an injected fast clock
-deliver a booked appointment's reminders in order, on time and once."""
+deliver a booked appointment's reminders in order, on time and once.
+
+Nothing here sleeps for a fixed time: every wait polls a condition in Redis (reminder states,
+the beat's heartbeat in ``<prefix>:dispatch``, the broker's queue and unacknowledged tasks)."""
 
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import subprocess
 import tempfile
@@ -26,6 +30,7 @@ from reminders.models import ReminderState
 from reminders.schedule import Schedule
 from reminders.store import Store
 from tests.factories import make_appointment
+from tests.helpers import wait_until
 
 pytestmark = pytest.mark.slow
 SPEED = 10_000  # one real second is 2.8 virtual hours
@@ -35,6 +40,7 @@ TERMINAL = {"sent", "skipped", "cancelled", "failed", "flagged"}
 
 @dataclass
 class Running:
+    client: redis.Redis
     store: Store
     clock: WarpClock
     outbox: OutboxChannel
@@ -69,6 +75,7 @@ def running(redis_url: str) -> Iterator[Running]:
             procs.append(celery_procs.start_beat(env, workdir, name="beat-2"))
             celery_procs.wait_until(lambda: store.last_dispatch_run() is not None, procs, workdir)
             yield Running(
+                client,
                 store,
                 clock,
                 OutboxChannel("sms", client, prefix, clock, echo=None),
@@ -81,18 +88,84 @@ def running(redis_url: str) -> Iterator[Running]:
             client.delete(*keys)
 
 
-def wait_for(condition: object, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return
-        time.sleep(0.1)
-    raise AssertionError("timed out")
-
-
 def settled(store: Store, aid: str) -> bool:
     snap = store.snapshot(aid)
     return snap is not None and all(r.state in TERMINAL for r in snap.reminders)
+
+
+def heartbeat(running: Running) -> datetime:
+    """The virtual time of the last dispatch tick (beat writes it after enqueueing what it
+    claimed)."""
+    at = running.store.last_dispatch_run()
+    assert at is not None
+    return at
+
+
+def delivery_tasks(running: Running, aid: str) -> int:
+    """Delivery tasks for ``aid``'s reminders that the worker has not finished: still in the
+    broker queue, or taken and not yet acknowledged (the task acknowledges late, after it ran;
+    kombu keeps such messages in its ``unacked`` hash)."""
+    r = running.client
+    queued = [json.loads(raw) for raw in r.lrange(running.queue, 0, -1)]
+    taken = [json.loads(raw) for raw in r.hvals("unacked")]
+    messages = queued + [m for m, _, key in taken if key == running.queue]
+    return sum(
+        1
+        for m in messages
+        if m["headers"].get("task") == "reminders.deliver"
+        and f"'{aid}:" in m["headers"].get("argsrepr", "")
+    )
+
+
+def outbox_count(running: Running, aid: str) -> int:
+    return sum(1 for m in running.outbox.messages() if m["reminder"].startswith(aid + ":"))
+
+
+def wait_until_drained(running: Running, aid: str, timeout: float = 30) -> None:
+    """No delivery task for ``aid`` is queued or running, and over the next two dispatch ticks
+    none shows up and the outbox gets nothing more for ``aid`` (a task on its way from the queue
+    to the worker's unacked record would show by then)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        wait_until(
+            lambda: delivery_tasks(running, aid) == 0,
+            timeout,
+            f"the worker to finish {aid}'s tasks",
+        )
+        sent = outbox_count(running, aid)
+        for _ in range(2):
+            before = heartbeat(running)
+            wait_until(
+                lambda before=before: heartbeat(running) > before, 10, "the next dispatch tick"
+            )
+        if delivery_tasks(running, aid) == 0 and outbox_count(running, aid) == sent:
+            return
+        assert time.monotonic() < deadline, f"{aid}'s delivery tasks never settled"
+
+
+@dataclass
+class Cancelled:
+    aid: str
+    last_due: datetime
+
+
+@pytest.fixture(scope="module", autouse=True)
+def cancelled(running: Running, epidural: Schedule) -> Cancelled:
+    """An appointment booked and cancelled at once, when the module starts: its original
+    timeline plays out while the other tests wait for theirs, and the cancellation test checks
+    it has passed (polling the beat's heartbeat) before it looks."""
+    now = running.clock.now()
+    aid = f"CAN-{uuid.uuid4().hex[:6]}"
+    planned = book(
+        running.store,
+        make_appointment(
+            external_id=aid, procedure__start=(now + timedelta(days=1)).isoformat(), medications=[]
+        ),
+        epidural,
+        now,
+    ).planned
+    cancel(running.store, aid, running.clock.now(), "test")
+    return Cancelled(aid, max(p.due_at for p in planned))
 
 
 def test_a_booked_appointment_is_delivered_in_order_on_time_and_once(
@@ -114,7 +187,11 @@ def test_a_booked_appointment_is_delivered_in_order_on_time_and_once(
     )
     planned = book(running.store, appt, epidural, now).planned
     timeline = max(p.deadline for p in planned) - now
-    wait_for(lambda: settled(running.store, aid), timeline.total_seconds() / SPEED + 30)
+    wait_until(
+        lambda: settled(running.store, aid),
+        timeline.total_seconds() / SPEED + 30,
+        f"every reminder of {aid} to reach a final state",
+    )
 
     snap = running.store.snapshot(aid)
     assert snap is not None
@@ -164,26 +241,28 @@ def test_a_delivery_task_delivered_twice_by_the_broker_sends_once(
     for rid, token in mine:
         for _ in range(3):
             running.sender.send_task("reminders.deliver", (rid, token), queue=running.queue)
-    wait_for(lambda: all(running.store.reminder(r).state == "sent" for r, _ in mine), 30)
-    time.sleep(1.0)  # let the duplicates run
+    wait_until(
+        lambda: all(running.store.reminder(r).state == "sent" for r, _ in mine),  # type: ignore[union-attr]
+        30,
+        f"{len(mine)} claimed reminders of {aid} to be sent",
+    )
+    wait_until_drained(running, aid)  # the duplicates ran too (they find the claim spent)
     delivered = [m["reminder"] for m in running.outbox.messages() if m["reminder"].startswith(aid)]
     assert sorted(delivered) == sorted(r for r, _ in mine)
 
 
-def test_nothing_is_sent_after_cancellation(running: Running, epidural: Schedule) -> None:
-    now = running.clock.now()
-    aid = f"CAN-{uuid.uuid4().hex[:6]}"
-    book(
-        running.store,
-        make_appointment(
-            external_id=aid, procedure__start=(now + timedelta(days=1)).isoformat(), medications=[]
-        ),
-        epidural,
-        now,
+def test_nothing_is_sent_after_cancellation(running: Running, cancelled: Cancelled) -> None:
+    aid = cancelled.aid
+    wait_until(lambda: settled(running.store, aid), 10, f"every reminder of {aid} to be final")
+    # The whole original timeline has passed: a dispatch tick ran after its last due time (and
+    # would have claimed anything left), and whatever that tick enqueued has run.
+    remaining = (cancelled.last_due - running.clock.now()).total_seconds() / SPEED
+    wait_until(
+        lambda: heartbeat(running) > cancelled.last_due,
+        max(remaining, 0) + 30,
+        f"a dispatch tick after {aid}'s last original due time {cancelled.last_due}",
     )
-    cancel(running.store, aid, running.clock.now(), "test")
-    wait_for(lambda: settled(running.store, aid), 10)
-    time.sleep(2.5 * 24 * 3600 / SPEED)  # let the whole original timeline pass
+    wait_until_drained(running, aid)
     snap = running.store.snapshot(aid)
     assert snap is not None
     sent = {r.id for r in snap.reminders if r.state == ReminderState.SENT}
