@@ -10,18 +10,12 @@ from dataclasses import replace
 import pytest
 
 from reminders.i18n import MESSAGE_KEYS, render
-from reminders.i18n import locales as loc
 from reminders.i18n.bidi import FSI, LRI, PDI, clean
 from reminders.i18n.samples import LONG, SAMPLE, ZONE
 from reminders.i18n.segments import BIDI_CONTROLS, count, has_bidi_controls
 from tests.factories import LOCALES
 
 LTR = ["en", "de", "es", "fr", "it", "pl", "pt_BR", "tr", "zh_Hans"]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_catalogs() -> None:
-    loc.clear_cache()
 
 
 @pytest.mark.parametrize("message", sorted(MESSAGE_KEYS))

@@ -28,11 +28,6 @@ from tests.factories import BROKEN_LOCALES, LOCALES, SHIPPED
 BROKEN = BROKEN_LOCALES
 
 
-@pytest.fixture(autouse=True)
-def _fresh_catalogs() -> None:
-    loc.clear_cache()
-
-
 def test_the_shipped_languages_are_the_ones_promised() -> None:
     assert loc.available(LOCALES) == SHIPPED
 

@@ -17,11 +17,6 @@ from reminders.i18n.samples import SAMPLE
 from tests.factories import LOCALES
 
 
-@pytest.fixture(autouse=True)
-def _fresh_catalogs() -> None:
-    loc.clear_cache()
-
-
 def at(start: datetime) -> Facts:
     return replace(SAMPLE, start=start, end=start + timedelta(minutes=45))
 

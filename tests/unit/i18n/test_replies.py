@@ -26,11 +26,6 @@ from tests.factories import LOCALES, SHIPPED, YES_WORDS
 HELP = "{clinic}: appointment reminders. Questions: call {phone}. Reply STOP to stop SMS."
 
 
-@pytest.fixture(autouse=True)
-def _fresh_catalogs() -> None:
-    loc.clear_cache()
-
-
 def test_every_shipped_language_has_its_yes_word() -> None:
     assert loc.available(LOCALES) == SHIPPED
     assert sorted(YES_WORDS) == sorted(["en", *SHIPPED])
