@@ -146,7 +146,7 @@ def wait_until_drained(running: Running, aid: str, timeout: float = 30) -> None:
 @dataclass
 class Cancelled:
     aid: str
-    last_due: datetime
+    horizon: datetime  # the original timeline is over: 2.5 days on, and past every due time
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -164,8 +164,10 @@ def cancelled(running: Running, epidural: Schedule) -> Cancelled:
         epidural,
         now,
     ).planned
-    cancel(running.store, aid, running.clock.now(), "test")
-    return Cancelled(aid, max(p.due_at for p in planned))
+    cancelled_at = running.clock.now()
+    cancel(running.store, aid, cancelled_at, "test")
+    horizon = max(cancelled_at + timedelta(days=2.5), *(p.due_at for p in planned))
+    return Cancelled(aid, horizon)
 
 
 def test_a_booked_appointment_is_delivered_in_order_on_time_and_once(
@@ -254,13 +256,13 @@ def test_a_delivery_task_delivered_twice_by_the_broker_sends_once(
 def test_nothing_is_sent_after_cancellation(running: Running, cancelled: Cancelled) -> None:
     aid = cancelled.aid
     wait_until(lambda: settled(running.store, aid), 10, f"every reminder of {aid} to be final")
-    # The whole original timeline has passed: a dispatch tick ran after its last due time (and
-    # would have claimed anything left), and whatever that tick enqueued has run.
-    remaining = (cancelled.last_due - running.clock.now()).total_seconds() / SPEED
+    # The whole original timeline has passed: a dispatch tick ran after its horizon (and would
+    # have claimed anything left), and whatever that tick enqueued has run.
+    remaining = (cancelled.horizon - running.clock.now()).total_seconds() / SPEED
     wait_until(
-        lambda: heartbeat(running) > cancelled.last_due,
+        lambda: heartbeat(running) > cancelled.horizon,
         max(remaining, 0) + 30,
-        f"a dispatch tick after {aid}'s last original due time {cancelled.last_due}",
+        f"a dispatch tick after {aid}'s original timeline ({cancelled.horizon})",
     )
     wait_until_drained(running, aid)
     snap = running.store.snapshot(aid)
