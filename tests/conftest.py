@@ -1,5 +1,5 @@
 """Shared fixtures: a real Redis (the one at REDIS_URL, else an embedded redis-server), a fresh
-key prefix per test, and sample appointments."""
+key prefix per test, the default schedule, and the HTTP app with a fixed clock and two tokens."""
 
 from __future__ import annotations
 
@@ -9,10 +9,15 @@ from collections.abc import Iterator
 
 import pytest
 import redis
+from fastapi.testclient import TestClient
 
+from reminders.api.app import create_app
+from reminders.clock import FixedClock
 from reminders.devtools.embedded_redis import EmbeddedRedis, answers
 from reminders.schedule import Schedule, find, load
 from reminders.store import Store
+from tests.factories import BOOKED_AT, INTEGRATION, STAFF
+from tests.helpers import APPS, current
 
 
 @pytest.fixture(scope="session")
@@ -51,3 +56,39 @@ def store(client: redis.Redis, prefix: str) -> Store:
 @pytest.fixture(scope="session")
 def epidural() -> Schedule:
     return load(find("epidural_steroid_injection"))
+
+
+@pytest.fixture
+def api_env() -> dict[str, str]:
+    """More environment for the HTTP app; a test module overrides this fixture to add some."""
+    return {}
+
+
+@pytest.fixture
+def api(
+    monkeypatch: pytest.MonkeyPatch,
+    redis_url: str,
+    prefix: str,
+    client: redis.Redis,
+    api_env: dict[str, str],
+) -> Iterator[tuple[TestClient, FixedClock]]:
+    """The HTTP app under test, against real Redis (``client`` removes the test's keys after
+    it), with a fixed clock at BOOKED_AT, two tokens and the outbox channels."""
+    for name, value in api_env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    monkeypatch.setenv("REMINDERS_KEY_PREFIX", prefix)
+    monkeypatch.setenv("REMINDERS_CLOCK", f"fixed:{BOOKED_AT.isoformat()}")
+    monkeypatch.setenv("API_TOKENS", f"integration:{INTEGRATION},staff:{STAFF}")
+    monkeypatch.setenv("REMINDERS_CHANNELS", "outbox")
+    monkeypatch.setenv("REMINDERS_OUTBOX_ECHO", "0")
+    app = create_app()
+    APPS.append(app)
+    clock = current().clock
+    assert isinstance(clock, FixedClock)
+    try:
+        with TestClient(app) as http:
+            yield http, clock
+    finally:
+        APPS.remove(app)
+        app.state.services.close()

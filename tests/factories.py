@@ -1,8 +1,9 @@
-"""Sample appointments for tests."""
+"""Sample appointments, paths and other test data shared by every test folder."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from reminders.api.validation import parse
@@ -47,3 +48,31 @@ def make_appointment(**overrides: Any) -> Appointment:
 
 
 BOOKED_AT = datetime(2027, 3, 15, 10, 0, tzinfo=UTC)
+
+
+# --- where the test data lives ------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCALES = ROOT / "locales"
+BROKEN_LOCALES = Path(__file__).resolve().parent / "data" / "broken_locales"
+SHIPPED = ["ar", "de", "es", "fr", "it", "pl", "pt_BR", "tr", "zh_Hans"]
+# The word for "yes" each catalog's escort SMS asks for.
+YES_WORDS = {
+    "en": "YES",
+    "de": "JA",
+    "es": "SÍ",
+    "fr": "OUI",
+    "it": "SI",
+    "pl": "TAK",
+    "pt_BR": "SIM",
+    "tr": "EVET",
+    "ar": "نعم",
+    "zh_Hans": "是",
+}
+
+# --- the HTTP app's API tokens (the ``api`` fixture in conftest.py configures them) -------------
+
+INTEGRATION = "integration-token-0123456789"
+STAFF = "staff-token-abcdefghijklmnop"
+AS_INTEGRATION = {"Authorization": f"Bearer {INTEGRATION}"}
+AS_STAFF = {"Authorization": f"Bearer {STAFF}"}
