@@ -46,6 +46,7 @@ from reminders.devtools.embedded_redis import EmbeddedRedis
 from reminders.model import Appointment, Medication, ReminderState
 from reminders.schedule import Schedule, find, load, plan
 from reminders.store import Store
+from reminders.store.keys import Keys
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = Path(__file__).resolve().parent
@@ -592,7 +593,7 @@ def idle_rss_ours(b: Bench, pending: int) -> None:
     claimed = 0
     deadline = time.monotonic() + b.sizes.idle_seconds
     while time.monotonic() < deadline:
-        at, summary = b.store_redis.hmget(f"{PREFIX}:dispatch", ["at", "summary"])
+        at, summary = b.store_redis.hmget(Keys(PREFIX).dispatch, ["at", "summary"])
         if at is not None and at not in seen:
             seen.add(at)
             claimed += int(json.loads(summary or b"{}").get("claimed", 0))
@@ -795,7 +796,7 @@ def deliver_ours(b: Bench) -> None:
         f"fig 5 ours: {len(expected):,} reminders booked to fall due from "
         f"{start:%H:%M:%S}Z; waiting for delivery"
     )
-    outbox = f"{PREFIX}:outbox"
+    outbox = Keys(PREFIX).outbox
     wait_until(
         lambda: b.store_redis.llen(outbox) >= len(expected),
         "ours to deliver",

@@ -31,6 +31,7 @@ from reminders.i18n import MESSAGE_KEYS
 from reminders.model import Appointment
 from reminders.schedule import find, load
 from reminders.store import Store
+from reminders.store.keys import Keys
 
 TIMELINE = timedelta(days=6)
 TERMINAL = {"sent", "skipped", "cancelled", "failed", "flagged"}
@@ -188,7 +189,7 @@ def _play(
     t0 = clock.now()
     end = time.monotonic() + seconds * 1.5
     while time.monotonic() < end:
-        for raw in client.lrange(f"{prefix}:outbox", seen, -1):
+        for raw in client.lrange(Keys(prefix).outbox, seen, -1):
             seen += 1
             m = json.loads(raw)
             text = m["subject"] if m["subject"] else m["text"]
