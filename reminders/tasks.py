@@ -21,6 +21,7 @@ def dispatch_due(self: ReminderTask) -> dict[str, Any]:
         lambda rid, token: deliver.apply_async((rid, token)),  # no ETA, ever
         batch=sv.settings.dispatch_batch,
         lease_seconds=sv.settings.claim_lease,
+        lock_seconds=sv.settings.dispatch_interval,
     )
 
 

@@ -17,13 +17,15 @@ def dispatch_tick(
     batch: int = 500,
     lease_seconds: float = 300,
     max_batches: int = 100,
+    lock_seconds: float = 15,
 ) -> dict[str, Any]:
     """Claim due reminders in batches and hand each (id, token) to ``enqueue``. Safe to run
     twice at once: a claim is atomic, and a second tick finds nothing left to claim. Returns a
     summary for the logs."""
-    # The lock only stops ticks from overlapping; if its holder dies, the next tick must not wait
-    # for the whole claim lease (claims are atomic, so an early second tick is harmless).
-    lock = store.ops.try_lock("dispatch", min(lease_seconds, 30))
+    # The lock only stops ticks from overlapping, for about one dispatch interval
+    # (``lock_seconds``): if its holder dies mid-tick (and the lock survives in the AOF), the next
+    # tick must not wait longer than that; claims are atomic, so an early second tick is harmless.
+    lock = store.ops.try_lock("dispatch", lock_seconds)
     if lock is None:
         return {"skipped": "another dispatch tick is running"}
     claimed = 0

@@ -10,6 +10,7 @@ import sys
 import threading
 from datetime import timedelta
 
+import pytest
 import redis
 
 from reminders.booking import book, cancel
@@ -23,6 +24,7 @@ from reminders.schedule import Schedule, find, load
 from reminders.store import Patch, Store
 from tests.factories import BOOKED_AT, LOCALES, make_appointment
 from tests.fakes.channels import Flaky
+from tests.helpers import wait_until
 
 # The production policy: the schedule says which rules are safety reminders.
 CONFIG = DeliveryConfig(
@@ -388,3 +390,29 @@ def test_acknowledgements_keep_the_first_and_are_listed_across_appointments(stor
     assert not store.contacts.acknowledge("APT-1", "escort", BOOKED_AT + timedelta(hours=1), "YES")
     assert [a["text"] for a in store.contacts.acknowledgements("APT-1")] == ["1"]
     assert store.contacts.recent_acknowledgements() == [("APT-1", "escort", BOOKED_AT)]
+
+
+def test_a_dispatcher_that_died_holding_the_lock_blocks_ticks_for_one_interval_only(
+    store: Store, epidural: Schedule, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    book(store, make_appointment(), epidural, BOOKED_AT)
+    interval = 0.3
+    clock = FixedClock(BOOKED_AT)
+    claimed: list[str] = []
+
+    def crash(rid: str, token: str) -> None:
+        raise RuntimeError("the dispatcher died mid-tick")
+
+    with monkeypatch.context() as m:
+        m.setattr(store.ops, "unlock", lambda name, token: None)  # SIGKILL: no cleanup ran
+        with pytest.raises(RuntimeError):
+            dispatch_tick(store, clock.now(), crash, lock_seconds=interval)
+
+    def tick() -> dict[str, object]:
+        return dispatch_tick(
+            store, clock.now(), lambda rid, tok: claimed.append(rid), lock_seconds=interval
+        )
+
+    assert tick() == {"skipped": "another dispatch tick is running"}
+    # The dead tick's claims come back when their lease ends; the lock itself only an interval.
+    wait_until(lambda: "claimed" in tick(), timeout=10 * interval, what="a tick after the lock")
