@@ -15,8 +15,16 @@ from typing import Protocol
 class Clock(Protocol):
     def now(self) -> datetime: ...
 
+    def real_seconds(self, virtual_seconds: float) -> float:
+        """How many real seconds pass while this clock advances ``virtual_seconds``: settings
+        such as the dispatch interval are in real seconds."""
+        ...
+
 
 class SystemClock:
+    def real_seconds(self, virtual_seconds: float) -> float:
+        return virtual_seconds
+
     def now(self) -> datetime:
         return datetime.now(UTC)
 
@@ -29,6 +37,9 @@ class FixedClock:
 
     def now(self) -> datetime:
         return self._at
+
+    def real_seconds(self, virtual_seconds: float) -> float:
+        return virtual_seconds  # a test moves it by hand, as if that much time had passed
 
     def set(self, at: datetime) -> None:
         self._at = _utc(at)

@@ -25,7 +25,9 @@ def health(sv: Services = SERVICES) -> JSONResponse:
         return JSONResponse(
             {"status": "unhealthy", "redis": f"unreachable: {type(exc).__name__}"}, status_code=503
         )
-    age = (now - last).total_seconds() if last else None
+    # In real seconds, as the dispatch interval is (under a demo's warp clock a tick every
+    # interval is many virtual minutes apart).
+    age = sv.clock.real_seconds((now - last).total_seconds()) if last else None
     body["dispatcher_last_run"] = last.isoformat() if last else None
     body["dispatcher_age_seconds"] = round(age, 1) if age is not None else None
     healthy = age is not None and age <= STALE_AFTER_INTERVALS * s.dispatch_interval
@@ -65,6 +67,6 @@ def metrics(sv: Services = SERVICES) -> str:
         "# HELP reminders_dispatch_lag_seconds seconds since the dispatcher last ran",
         "# TYPE reminders_dispatch_lag_seconds gauge",
         f"reminders_dispatch_lag_seconds "
-        f"{(now - last).total_seconds() if last else float('nan'):.3f}",
+        f"{sv.clock.real_seconds((now - last).total_seconds()) if last else float('nan'):.3f}",
     ]
     return "\n".join(lines) + "\n"

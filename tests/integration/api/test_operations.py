@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
-from reminders.clock import FixedClock
+from reminders.clock import FixedClock, WarpClock
 from reminders.delivery import dispatch_tick
 from reminders.staff.attention import items
 from reminders.staff.retention import purge
@@ -186,3 +187,21 @@ def test_sent_messages_and_language_fallbacks_are_counted(
     timeline = http.get("/appointments/APT-1001", headers=AS_STAFF).json()
     sent = [r for r in timeline["reminders"] if r["state"] == "sent"]
     assert all("no catalog" in (r["fallback"] or "") for r in sent)
+
+
+def test_under_a_warp_clock_health_counts_the_dispatchers_age_in_real_seconds(
+    api: tuple[TestClient, FixedClock],
+) -> None:
+    http, _ = api
+    sv = current()
+    speed = 1000.0
+    warp = WarpClock(BOOKED_AT, time.time(), speed)
+    sv.clock = warp
+    interval = sv.settings.dispatch_interval
+    # The last tick ran two intervals ago in real time: 2 * interval * speed virtual seconds.
+    sv.store.ops.record_dispatch_run(warp.now() - timedelta(seconds=2 * interval * speed), {})
+    res = http.get("/health")
+    assert res.status_code == 200, res.json()
+    assert 2 * interval <= res.json()["dispatcher_age_seconds"] < 3 * interval
+    sv.store.ops.record_dispatch_run(warp.now() - timedelta(seconds=4 * interval * speed), {})
+    assert http.get("/health").status_code == 503
