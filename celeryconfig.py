@@ -4,6 +4,8 @@ Reminders never travel as far-future ETA tasks: beat runs one short periodic tas
 what is due from the store; delivery tasks carry only a reminder id and a claim token.
 """
 
+from kombu import Queue
+
 from reminders import settings as _settings
 
 _s = _settings.load()
@@ -23,6 +25,14 @@ worker_hijack_root_logger = False
 worker_log_format = "[%(asctime)s: %(levelname)s/%(processName)s] %(context)s%(message)s"
 worker_task_log_format = worker_log_format
 task_default_queue = _s.queue
+# Dispatch ticks have their own queue, so that they never wait behind a backlog of deliveries
+# (and expire there). A worker consumes both unless started with -Q naming one.
+dispatch_queue = f"{_s.queue}.dispatch"
+task_queues = (Queue(_s.queue), Queue(dispatch_queue))
+task_routes = {
+    "reminders.dispatch_due": {"queue": dispatch_queue},
+    "reminders.purge_expired": {"queue": dispatch_queue},
+}
 
 beat_schedule = {
     "dispatch-due-reminders": {

@@ -23,7 +23,7 @@ def start_worker(
         f"--concurrency={concurrency}",
         "--loglevel=WARNING",
         "-Q",
-        queue,
+        f"{queue},{queue}.dispatch",  # deliveries, and the dispatch ticks (celeryconfig)
         "--without-gossip",
         "--without-mingle",
         "--hostname",

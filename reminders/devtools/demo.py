@@ -262,6 +262,10 @@ def _table(store: Store, booked: dict[str, Appointment]) -> None:
 
 
 def _cleanup(client: redis.Redis, prefix: str, queue: str) -> None:
-    keys = [*client.scan_iter(f"{prefix}:*", count=1000), queue.encode()]
+    keys = [
+        *client.scan_iter(f"{prefix}:*", count=1000),
+        queue.encode(),
+        f"{queue}.dispatch".encode(),
+    ]
     for i in range(0, len(keys), 500):
         client.delete(*keys[i : i + 500])
