@@ -36,4 +36,7 @@ r.att = (r.att or 0) + 1
 local enc = cjson.encode(r)
 redis.call('HSET', KEYS[1], ARGV[1], enc)
 redis.call('ZADD', KEYS[2], ARGV[5], ARGV[2])
+-- The timeline shows when each attempt began; the outcome's event says how it ended.
+redis.call('RPUSH', KEYS[3], cjson.encode({at = ARGV[7], type = 'sending', reminder = ARGV[2],
+                                           attempt = r.att}))
 return {'ok', enc, redis.call('HGET', KEYS[1], 'doc')}

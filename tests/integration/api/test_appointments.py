@@ -90,7 +90,12 @@ def test_the_timeline_shows_states_local_times_and_delivery_events(
     sent = [r for r in body["reminders"] if r["state"] == "sent"]
     assert {r["rule"] for r in sent} == {"booking_confirmation"}
     assert all(r["locale"] == "de" and r["provider_id"] for r in sent)
-    assert [e["type"] for e in body["events"]] == ["booked", "sent", "sent"]
+    # Each attempt's start and its outcome, by reminder.
+    assert [e["type"] for e in body["events"]] == ["booked", "sending", "sent", "sending", "sent"]
+    for r in sent:
+        mine = [e for e in body["events"] if e.get("reminder") == r["id"]]
+        assert [(e["type"], e.get("attempt")) for e in mine] == [("sending", 1), ("sent", None)]
+        assert mine[1]["provider_id"] == r["provider_id"] and mine[0]["at"] <= mine[1]["at"]
     assert body["appointment"]["patient"]["name"] == "Maria Rossi"
 
 
