@@ -118,6 +118,7 @@ class Settings:
     clinic: Clinic
     locales_dir: Path
     outbox_echo: bool = True
+    reconcile_delay: int = 120
     retention_days: int = 30
     public_base_url: str = ""
     twilio: TwilioSettings = field(default_factory=TwilioSettings)
@@ -142,6 +143,7 @@ def load() -> Settings:
         send_lease=env_int("REMINDERS_SEND_LEASE", 120, minimum=1),
         max_attempts=env_int("REMINDERS_MAX_ATTEMPTS", 5, minimum=1),
         retry_backoff=env_int("REMINDERS_RETRY_BACKOFF", 60, minimum=1),
+        reconcile_delay=env_int("REMINDERS_RECONCILE_DELAY", 120, minimum=1),
         clock=env_str("REMINDERS_CLOCK", "system"),
         channels=tuple(
             c.strip() for c in env_str("REMINDERS_CHANNELS", "outbox").split(",") if c.strip()

@@ -77,6 +77,7 @@ class Services:
             send_lease=s.send_lease,
             max_attempts=s.max_attempts,
             retry_backoff=s.retry_backoff,
+            reconcile_delay=s.reconcile_delay,
             locales_dir=s.locales_dir,
             clinic_default_locale=s.clinic.default_locale,
             sms_budget=self.schedules.sms_budget,
