@@ -69,8 +69,9 @@ class Services:
             )
         return self._channels
 
-    @property
+    @functools.cached_property
     def delivery(self) -> DeliveryConfig:
+        """Built once: every delivery task of the process uses it."""
         s = self.settings
         return DeliveryConfig(
             is_safety=safety_from(self.schedules.get),

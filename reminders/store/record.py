@@ -42,7 +42,6 @@ FIELDS = {
     "earlier_provider_id": "xp",
     "delivery_rank": "dr",
 }
-LONG = {short: long for long, short in FIELDS.items()}
 
 
 def text(value: bytes | str) -> str:
