@@ -172,21 +172,39 @@ def _told(existing: list[ReminderRecord]) -> bool:
 def _without_delivered(
     planned: list[PlannedReminder], existing: list[ReminderRecord], now: datetime
 ) -> list[PlannedReminder]:
-    """A message already delivered is not planned again when it would say the same at the same
-    moment, or when its moment has passed anyway (corrections are a separate message)."""
-    delivered: dict[tuple[str, int | None, str], list[ReminderRecord]] = {}
+    """A message already sent is not planned again when it would say the same at the same
+    moment, or when its moment has passed anyway (corrections are a separate message).
+
+    A send still in flight (sending, or its outcome lost and being looked up) has not been
+    confirmed, so it must not count as sent: if it fails, the patient would never hear. Its slot
+    is planned again, waiting for that outcome (``waits_for``): it is skipped if the earlier
+    send went out, and sent if it did not."""
+    sent: dict[tuple[str, int | None, str], list[ReminderRecord]] = {}
+    flying: dict[tuple[str, int | None, str], list[ReminderRecord]] = {}
     for rec in existing:
-        if rec.state in TOLD:
-            delivered.setdefault((rec.rule, rec.medicine, rec.channel), []).append(rec)
+        slot = (rec.rule, rec.medicine, rec.channel)
+        if rec.state is ReminderState.SENT:
+            sent.setdefault(slot, []).append(rec)
+        elif rec.in_flight:
+            flying.setdefault(slot, []).append(rec)
     out = []
     for p in planned:
-        prior = delivered.get(p.slot, [])
-        if any(abs(r.nominal_at - p.nominal_at) < _SAME_MOMENT for r in prior):
+        if _covers(sent.get(p.slot, []), p, now):
             continue
-        if prior and p.nominal_at <= now:
-            continue
-        out.append(p)
+        earlier = [r for r in flying.get(p.slot, []) if _covers([r], p, now)]
+        if earlier:
+            latest = max(earlier, key=lambda r: r.version)
+            out.append(replace(p, waits_for=latest.id))
+        else:
+            out.append(p)
     return out
+
+
+def _covers(prior: list[ReminderRecord], p: PlannedReminder, now: datetime) -> bool:
+    """Would one of these earlier sends make ``p`` a repeat?"""
+    if any(abs(r.nominal_at - p.nominal_at) < _SAME_MOMENT for r in prior):
+        return True
+    return bool(prior) and p.nominal_at <= now
 
 
 def _event(now: datetime, kind: str, a: Appointment) -> dict[str, object]:

@@ -20,10 +20,18 @@ class Clock(Protocol):
         such as the dispatch interval are in real seconds."""
         ...
 
+    def virtual_seconds(self, real_seconds: float) -> float:
+        """How far this clock advances while ``real_seconds`` pass: leases, lookups and retry
+        delays are about workers and the provider, so their settings are in real seconds."""
+        ...
+
 
 class SystemClock:
     def real_seconds(self, virtual_seconds: float) -> float:
         return virtual_seconds
+
+    def virtual_seconds(self, real_seconds: float) -> float:
+        return real_seconds
 
     def now(self) -> datetime:
         return datetime.now(UTC)
@@ -40,6 +48,9 @@ class FixedClock:
 
     def real_seconds(self, virtual_seconds: float) -> float:
         return virtual_seconds  # a test moves it by hand, as if that much time had passed
+
+    def virtual_seconds(self, real_seconds: float) -> float:
+        return real_seconds
 
     def set(self, at: datetime) -> None:
         self._at = _utc(at)
@@ -66,6 +77,9 @@ class WarpClock:
 
     def real_seconds(self, virtual_seconds: float) -> float:
         return virtual_seconds / self.speed
+
+    def virtual_seconds(self, real_seconds: float) -> float:
+        return real_seconds * self.speed
 
 
 def from_spec(spec: str) -> Clock:

@@ -55,7 +55,7 @@ class ReminderState(StrEnum):
 _S = ReminderState
 # Waiting for its moment (or for staff): a new version of the appointment replaces these.
 PENDING = frozenset({_S.SCHEDULED, _S.CLAIMED, _S.FLAGGED})
-# The patient has (or may have) been told: never planned again, never repeated.
+# The patient has (or may have) been told: a reschedule or correction notice is due.
 TOLD = frozenset({_S.SENT, _S.SENDING, _S.UNKNOWN})
 # Nothing more will happen to it: retention may purge an appointment whose reminders are all so.
 TERMINAL = frozenset({_S.SENT, _S.SKIPPED, _S.CANCELLED, _S.FAILED})
@@ -215,6 +215,9 @@ class PlannedReminder:
     deadline: datetime
     state: ReminderState
     reason: str = ""
+    # An earlier version's send of the same slot whose outcome is not known yet: this one goes
+    # out only if that one did not (begin.lua), so an edit during a send loses nothing.
+    waits_for: str | None = None
 
     @property
     def id(self) -> str:

@@ -119,6 +119,14 @@ class Settings:
     locales_dir: Path
     outbox_echo: bool = True
     reconcile_delay: int = 120
+    # How long lookups of a lost outcome go on before staff are told (flagged), in seconds.
+    lookup_give_up: int = 21600
+    # A provider message counts as a lost attempt's only if created this close to it (seconds).
+    lookup_window: int = 300
+    # The dispatch tick's lock: stops overlapping ticks for about one interval (seconds).
+    dispatch_lock: float = 15.0
+    # Claims nobody began before a person is told.
+    max_unstarted_claims: int = 3
     retention_days: int = 30
     public_base_url: str = ""
     twilio: TwilioSettings = field(default_factory=TwilioSettings)
@@ -144,6 +152,14 @@ def load() -> Settings:
         max_attempts=env_int("REMINDERS_MAX_ATTEMPTS", 5, minimum=1),
         retry_backoff=env_int("REMINDERS_RETRY_BACKOFF", 60, minimum=1),
         reconcile_delay=env_int("REMINDERS_RECONCILE_DELAY", 120, minimum=1),
+        lookup_give_up=env_int("REMINDERS_LOOKUP_GIVE_UP", 21600, minimum=1),
+        lookup_window=env_int("REMINDERS_LOOKUP_WINDOW", 300, minimum=1),
+        dispatch_lock=env_float(
+            "REMINDERS_DISPATCH_LOCK",
+            env_float("REMINDERS_DISPATCH_INTERVAL", 15.0, minimum=0.05),
+            minimum=0.05,
+        ),
+        max_unstarted_claims=env_int("REMINDERS_MAX_UNSTARTED_CLAIMS", 3, minimum=1),
         clock=env_str("REMINDERS_CLOCK", "system"),
         channels=tuple(
             c.strip() for c in env_str("REMINDERS_CHANNELS", "outbox").split(",") if c.strip()
@@ -164,6 +180,7 @@ def load() -> Settings:
         api_tokens=_api_tokens(),
     )
     _check_channels(settings)
+    _check_leases(settings)
     return settings
 
 
@@ -211,6 +228,28 @@ def _check_channels(s: Settings) -> None:
             )
     if "smtp" in s.channels and not (s.smtp.email_from or s.clinic.email):
         raise ImproperlyConfigured("EMAIL_FROM: needed by the smtp channel")
+
+
+def _check_leases(s: Settings) -> None:
+    """A send must end (answer or timeout) well inside its lease, or another worker could look it
+    up before the provider has it, find nothing, and send it again."""
+    if "twilio" in s.channels:
+        longest = s.twilio.timeout_connect + s.twilio.timeout_read + SEND_MARGIN
+        if s.send_lease < longest:
+            raise ImproperlyConfigured(
+                f"REMINDERS_SEND_LEASE: {s.send_lease} s is shorter than a Twilio send may take "
+                f"(TWILIO_TIMEOUT_CONNECT + TWILIO_TIMEOUT_READ + {SEND_MARGIN:g} s = "
+                f"{longest:g} s)"
+            )
+    if "smtp" in s.channels and s.send_lease < s.smtp.timeout + SEND_MARGIN:
+        raise ImproperlyConfigured(
+            f"REMINDERS_SEND_LEASE: {s.send_lease} s is shorter than an SMTP send may take "
+            f"(SMTP_TIMEOUT + {SEND_MARGIN:g} s = {s.smtp.timeout + SEND_MARGIN:g} s)"
+        )
+
+
+# What a send may spend besides the provider's own timeouts: the rate-limit wait, rendering.
+SEND_MARGIN = 5.0
 
 
 def _twilio() -> TwilioSettings:

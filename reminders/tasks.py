@@ -14,14 +14,15 @@ from reminders.staff import retention
 
 @app.task(bind=True, name="reminders.dispatch_due", ignore_result=True)
 def dispatch_due(self: ReminderTask) -> dict[str, Any]:
-    sv = self.services
+    sv, s = self.services, self.services.settings
     return delivery.dispatch_tick(
         sv.store,
         sv.clock.now(),
         lambda rid, token: deliver.apply_async((rid, token)),  # no ETA, ever
-        batch=sv.settings.dispatch_batch,
-        lease_seconds=sv.settings.claim_lease,
-        lock_seconds=sv.settings.dispatch_interval,
+        batch=s.dispatch_batch,
+        lease_seconds=sv.clock.virtual_seconds(s.claim_lease),  # a real-seconds setting
+        lock_seconds=s.dispatch_lock,  # a Redis expiry: real seconds already
+        max_unstarted=s.max_unstarted_claims,
     )
 
 

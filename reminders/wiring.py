@@ -22,6 +22,9 @@ from reminders.i18n import MESSAGE_KEYS
 from reminders.schedule import Schedule, ScheduleError, find, load
 from reminders.store import Store
 
+# How often a reminder waiting for an earlier send's outcome looks again (real seconds).
+HOLD_RECHECK = 30.0
+
 
 class Schedules:
     """The staff schedules by procedure name, loaded once per process."""
@@ -72,13 +75,15 @@ class Services:
     @functools.cached_property
     def delivery(self) -> DeliveryConfig:
         """Built once: every delivery task of the process uses it."""
-        s = self.settings
+        s, span = self.settings, self.clock.virtual_seconds  # settings are in real seconds
         return DeliveryConfig(
             is_safety=safety_from(self.schedules.get),
-            send_lease=s.send_lease,
+            send_lease=span(s.send_lease),
             max_attempts=s.max_attempts,
-            retry_backoff=s.retry_backoff,
-            reconcile_delay=s.reconcile_delay,
+            retry_backoff=span(s.retry_backoff),
+            reconcile_delay=span(s.reconcile_delay),
+            lookup_give_up=span(s.lookup_give_up),
+            hold_recheck=span(HOLD_RECHECK),
             locales_dir=s.locales_dir,
             clinic_default_locale=s.clinic.default_locale,
             sms_budget=self.schedules.sms_budget,

@@ -112,6 +112,11 @@ class SendLog(Protocol):
 
     def recall(self, kind: str, rid: str) -> str | None: ...
 
+    def remember_first(self, kind: str, key: str, memo: str) -> bool:
+        """Remember ``memo`` unless something is remembered under ``key`` already; True if
+        this call's memo is the one kept (who owns a provider's message)."""
+        ...
+
 
 class OutboxLog(Protocol):
     """The development outbox's record of every message."""

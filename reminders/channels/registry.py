@@ -64,4 +64,5 @@ def _twilio(
         messaging_service_sid=t.messaging_service_sid,
         from_number=t.from_number,
         public_base_url=s.public_base_url,
+        lookup_window=s.lookup_window,
     )

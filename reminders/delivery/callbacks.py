@@ -29,6 +29,9 @@ def on_status(
     rec = store.reminders.get(rid)
     if rec is None:
         return "missing"
+    # The provider echoed the reminder id of this message (the callback URL): exact ownership,
+    # which a later lookup of another reminder's lost send respects.
+    store.sendlog.remember_first("sms:owner", sid, rid)
     if not report.final_failure:
         return store.reminders.record_delivery(rid, sid, status, now, code=code)
     if report.action is CarrierAction.RETRY_ONCE and not rec.carrier_retried:

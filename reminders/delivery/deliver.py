@@ -32,12 +32,15 @@ def deliver(
     still booked at the reminder's version, that its deadline has not passed, that the channel
     is still allowed and that an SMS patient has not opted out. Returns the state it ends in; a
     duplicate task returns 'gone' and sends nothing."""
-    begun = store.reminders.begin_send(rid, token, now(), config.send_lease)
+    begun = store.reminders.begin_send(
+        rid, token, now(), config.send_lease, recheck=config.hold_recheck
+    )
     if begun.status != "ok":
         return begun.status
     assert begun.record is not None and begun.appointment is not None
     rec, appt = begun.record, begun.appointment
-    return record(store, rec, token, _attempt(store, rec, appt, channels, now, config), now())
+    o = _attempt(store, rec, appt, channels, now, config, begun.if_not_sent)
+    return record(store, rec, token, o, now())
 
 
 def _attempt(
@@ -47,21 +50,24 @@ def _attempt(
     channels: Mapping[str, Channel],
     now: Callable[[], datetime],
     config: DeliveryConfig,
+    if_not_sent: tuple[str, str] | None,
 ) -> Outcome:
     channel = channels.get(rec.channel)
-    address = _address(appt, rec.channel)
-    allowed = rec.channel in appt.patient.channels or rec.fallback_for is not None
-    if channel is None or address is None or not allowed:
-        return outcomes.ended("skipped", f"channel {rec.channel} is no longer allowed")
-    if rec.check_before_resend:
+    if rec.check_before_resend and channel is not None:
+        # An earlier attempt may have gone out: what the provider has is the truth, recorded
+        # whatever happened to the appointment since.
         try:
             earlier = channel.find_sent(rec.id)
         except DeliveryError as exc:
             return outcomes.lookup_failed(exc, rec, now(), config)
         if earlier is not None:
             return outcomes.sent(earlier, why="found sent after a lost outcome")
-        if now() > rec.deadline:
-            return outcomes.ended("skipped", "its deadline passed before it could be sent")
+        if if_not_sent is not None:
+            return outcomes.ended(*if_not_sent)
+    address = _address(appt, rec.channel)
+    allowed = rec.channel in appt.patient.channels or rec.fallback_for is not None
+    if channel is None or address is None or not allowed:
+        return outcomes.ended("skipped", f"channel {rec.channel} is no longer allowed")
     if rec.channel == "sms" and (block := store.contacts.sms_block(address)):
         return fallback.when_sms_unusable(
             appt, rec, block.reason, now(), config.is_safety, opted_out=block.opted_out

@@ -18,6 +18,7 @@ def dispatch_tick(
     lease_seconds: float = 300,
     max_batches: int = 100,
     lock_seconds: float = 15,
+    max_unstarted: int = 3,
 ) -> dict[str, Any]:
     """Claim due reminders in batches and hand each (id, token) to ``enqueue``. Safe to run
     twice at once: a claim is atomic, and a second tick finds nothing left to claim. Returns a
@@ -31,7 +32,9 @@ def dispatch_tick(
     claimed = 0
     try:
         for _ in range(max_batches):
-            pairs = store.reminders.claim_due(now, batch, lease_seconds)
+            pairs = store.reminders.claim_due(
+                now, batch, lease_seconds, max_unstarted=max_unstarted
+            )
             for rid, token in pairs:
                 enqueue(rid, token)
             claimed += len(pairs)

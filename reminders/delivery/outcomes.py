@@ -24,8 +24,12 @@ class DeliveryConfig:
     retry_backoff: float = 60
     locales_dir: Path = Path("locales")
     clinic_default_locale: str = "en"
-    # Look up a send whose answer was lost this long after it (the provider has it by then).
+    # Look up a send whose answer was lost this long after it (the provider has it by then),
+    # and again as long after each failed lookup, for ``lookup_give_up`` seconds in all.
     reconcile_delay: float = 120
+    lookup_give_up: float = 21600
+    # A reminder waiting for an earlier version's send outcome looks again this much later.
+    hold_recheck: float = 30
     # The rule's SMS budget (procedure, rule) -> segments; None: the message's own.
     sms_budget: Callable[[str, str], int | None] = lambda procedure, rule: None
 
@@ -57,14 +61,25 @@ def sent(provider_id: str, *, locale: str | None = None, fallback: str | None = 
 def lookup_failed(
     exc: DeliveryError, rec: ReminderRecord, at: datetime, config: DeliveryConfig
 ) -> Outcome:
-    """The channel could not tell whether an earlier send went out: never send blindly; look
-    again later, while before the deadline."""
-    later = at + timedelta(seconds=config.reconcile_delay)
+    """The channel could not tell whether an earlier send went out: never send blindly. Looking
+    up is not sending, so it goes on past the deadline; after ``lookup_give_up`` a person is
+    told, and the record keeps asking for a lookup before any resend."""
+    since = rec.unknown_since or at
+    if (at - since).total_seconds() >= config.lookup_give_up:
+        return Outcome(
+            "flagged",
+            "flagged",
+            Patch(
+                check_before_resend=True,
+                error=describe(exc),
+                reason="its outcome is still unknown: check the provider's log before resending",
+            ),
+        )
     return Outcome(
         "unknown",
         "unknown",
         Patch(check_before_resend=True, error=describe(exc)),
-        retry_at=later if later < rec.deadline else None,
+        retry_at=at + timedelta(seconds=config.reconcile_delay),
     )
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 # The keys a Lua script builds from data: name -> (segment, argument). Generated into every
 # script's preamble as ``<name>_key(prefix, argument)`` (store/lua.py).
-LUA_KEYS = {"appointment": ("a", "aid"), "phone": ("phone", "e164")}
+LUA_KEYS = {"appointment": ("a", "aid"), "events": ("e", "aid"), "phone": ("phone", "e164")}
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class Keys:
 
     def events(self, aid: str) -> str:
         """List: the appointment's audit trail."""
-        return self._k("e", aid)
+        return self._k(LUA_KEYS["events"][0], aid)
 
     # --- indexes -------------------------------------------------------------------------
     @property

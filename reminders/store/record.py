@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from reminders.ids import ReminderId, field_for
-from reminders.model import NEEDS_ATTENTION, PlannedReminder, ReminderState
+from reminders.model import MAYBE_SENT, NEEDS_ATTENTION, PlannedReminder, ReminderState
 
 # long name -> stored key. The Lua scripts use the stored keys (a test checks every ``r.x`` they
 # touch is listed here). The last three are the scripts' own bookkeeping.
@@ -41,6 +41,9 @@ FIELDS = {
     "claim_token": "tok",
     "earlier_provider_id": "xp",
     "delivery_rank": "dr",
+    "waits_for": "hold",
+    "unknown_since": "us",
+    "unstarted_claims": "nc",
 }
 
 
@@ -85,6 +88,13 @@ class ReminderRecord:
     delivery: str | None = None  # the provider's latest status (queued, sent, delivered, ...)
     delivery_code: str | None = None  # the provider's error code for undelivered/failed
     carrier_retried: bool = False
+    waits_for: str | None = None  # an earlier version's send whose outcome decides this one
+    unknown_since: datetime | None = None  # when its outcome was lost (lookups give up later)
+
+    @property
+    def in_flight(self) -> bool:
+        """It may have reached the provider and nobody knows yet whether it did."""
+        return self.state in MAYBE_SENT or self.check_before_resend
 
     @property
     def field(self) -> str:
@@ -126,6 +136,8 @@ class ReminderRecord:
             delivery=r.get("dlv"),
             delivery_code=r.get("dcode"),
             carrier_retried=bool(r.get("cr")),
+            waits_for=r.get("hold"),
+            unknown_since=dt(r["us"]) if r.get("us") else None,
         )
 
 
@@ -194,4 +206,6 @@ def encode_planned(p: PlannedReminder) -> str:
         record[FIELDS["nominal_at"]] = ts(p.nominal_at)
     if p.reason:
         record[FIELDS["reason"]] = p.reason
+    if p.waits_for:
+        record[FIELDS["waits_for"]] = p.waits_for
     return json.dumps(record, separators=(",", ":"))

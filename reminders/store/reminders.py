@@ -40,10 +40,13 @@ RANKS = {
 class Begun:
     """The outcome of taking a claimed reminder into sending."""
 
-    status: str  # ok | gone | cancelled | skipped
+    status: str  # ok | gone | cancelled | skipped | flagged | waiting
     reason: str = ""
     record: ReminderRecord | None = None
     appointment: Appointment | None = None
+    # For a send whose earlier outcome was lost: how the reminder ends if the lookup finds that
+    # nothing went out (state, why), e.g. cancelled because the appointment changed meanwhile.
+    if_not_sent: tuple[str, str] | None = None
 
 
 class Reminders:
@@ -64,11 +67,15 @@ class Reminders:
         raw = self.r.hget(self.keys.appointment(appointment_of(rid)), field_for(rid))
         return ReminderRecord.from_json(rid, raw) if raw else None
 
-    def claim_due(self, now: datetime, batch: int, lease_seconds: float) -> list[tuple[str, str]]:
+    def claim_due(
+        self, now: datetime, batch: int, lease_seconds: float, *, max_unstarted: int = 3
+    ) -> list[tuple[str, str]]:
         """Claim up to ``batch`` reminders due at ``now`` (and those whose lease ran out):
-        returns (reminder id, claim token) pairs. Two claimers never get the same reminder."""
+        returns (reminder id, claim token) pairs. Two claimers never get the same reminder. A
+        reminder claimed ``max_unstarted`` times without a worker beginning its send, or whose
+        claim ran out past its deadline, is flagged for staff instead."""
         out = self._claim(
-            keys=[self.keys.due],
+            keys=[self.keys.due, self.keys.attention],
             # Rounded down, so a reminder is never claimed even a millisecond before it is due.
             args=[
                 math.floor(now.timestamp() * 1000) / 1000,
@@ -76,15 +83,22 @@ class Reminders:
                 ts(now) + lease_seconds,
                 secrets.token_hex(6),
                 self.keys.prefix,
+                max_unstarted,
+                now.isoformat(),
             ],
         )
         return [(out[i].decode(), out[i + 1].decode()) for i in range(0, len(out), 2)]
 
-    def begin_send(self, rid: str, token: str, now: datetime, lease_seconds: float) -> Begun:
+    def begin_send(
+        self, rid: str, token: str, now: datetime, lease_seconds: float, *, recheck: float = 30
+    ) -> Begun:
+        """Take a claimed reminder into sending after the last checks (begin.lua). A reminder
+        waiting for an earlier send's outcome goes back to the due index ``recheck`` seconds
+        later, without counting an attempt."""
         ident = ReminderId.parse(rid)
         aid = ident.appointment_id
         out = self._begin(
-            keys=[self.keys.appointment(aid), self.keys.due, self.keys.events(aid)],
+            keys=self._keys(aid),
             args=[
                 ident.field,
                 rid,
@@ -93,15 +107,19 @@ class Reminders:
                 ts(now) + lease_seconds,
                 str(ident.version),
                 now.isoformat(),
+                ts(now) + recheck,
+                aid,
             ],
         )
         status = out[0].decode()
         if status != "ok":
             return Begun(status, out[1].decode() if len(out) > 1 and out[1] else "")
+        later = (out[3].decode(), out[4].decode()) if out[3] else None
         return Begun(
             "ok",
             record=ReminderRecord.from_json(rid, out[1]),
             appointment=Appointment.from_dict(json.loads(out[2])),
+            if_not_sent=later,
         )
 
     def finish(

@@ -29,6 +29,12 @@ class SendLog:
         found = self.r.get(self.keys.sendlog(kind, rid))
         return text(found) if found else None
 
+    def remember_first(self, kind: str, key: str, memo: str) -> bool:
+        key_ = self.keys.sendlog(kind, key)
+        if self.r.set(key_, memo, ex=self.ttl, nx=True):
+            return True
+        return self.recall(kind, key) == memo
+
 
 class Outbox:
     """The development channel's record of every message it was given."""

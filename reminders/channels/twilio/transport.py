@@ -39,6 +39,7 @@ class TwilioSms:
         from_number: str = "",
         public_base_url: str = "",
         max_wait: float = 1.0,
+        lookup_window: float = 300.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if not (messaging_service_sid or from_number):
@@ -54,6 +55,7 @@ class TwilioSms:
         )
         self.public_base_url = public_base_url
         self.max_wait = max_wait
+        self.lookup_window = timedelta(seconds=lookup_window)
         self.sleep = sleep
 
     def send(self, message: Outgoing) -> str:
@@ -81,9 +83,14 @@ class TwilioSms:
             raise classify(exc) from exc
         sid = str(created.sid)
         self.sendlog.remember("sms:sid", message.reminder_id, sid)
+        self.sendlog.remember_first("sms:owner", sid, message.reminder_id)
         return sid
 
     def find_sent(self, reminder_id: str) -> str | None:
+        """The provider id of this reminder's message if Twilio has it. Twilio echoes nothing of
+        ours but the status callback URL (which settles a lost send exactly, in the webhook), so
+        a lookup matches the text to the number around the attempt's time, and only a message no
+        other reminder owns: two candidates are ambiguous, and nothing is guessed."""
         known = self.sendlog.recall("sms:sid", reminder_id)
         if known:
             return known
@@ -91,20 +98,34 @@ class TwilioSms:
         if not raw:
             return None  # never handed to Twilio
         memo = json.loads(raw)
-        # Clocks differ a little between us and Twilio.
-        since = datetime.fromtimestamp(memo["at"], UTC) - timedelta(minutes=5)
+        at = datetime.fromtimestamp(memo["at"], UTC)
         try:
             recent = self.client.messages.list(to=memo["to"], limit=50)
         except Exception as exc:
             raise classify(exc) from exc
+        candidates = []
         for m in recent:
             created = getattr(m, "date_created", None)
-            if created is not None and created < since:
+            if created is not None and abs(created - at) > self.lookup_window:
+                continue  # clocks differ a little between us and Twilio; no more than that
+            if m.body is None or _digest(m.body) != memo["sha"]:
                 continue
-            if m.body is not None and _digest(m.body) == memo["sha"]:
-                self.sendlog.remember("sms:sid", reminder_id, str(m.sid))
-                return str(m.sid)
-        return None
+            owner = self.sendlog.recall("sms:owner", str(m.sid))
+            if owner in (None, reminder_id):
+                candidates.append(str(m.sid))
+        if len(candidates) > 1:
+            raise DeliveryError(
+                f"{len(candidates)} messages with this text went to this number around the "
+                "attempt: waiting for Twilio's status callback to say which is this reminder's",
+                permanent=False,
+                code="ambiguous-lookup",
+            )
+        if not candidates or not self.sendlog.remember_first(
+            "sms:owner", candidates[0], reminder_id
+        ):
+            return None
+        self.sendlog.remember("sms:sid", reminder_id, candidates[0])
+        return candidates[0]
 
     def _take_token(self, cost: int) -> None:
         wait = self.bucket.take(cost)

@@ -14,8 +14,8 @@ local sid = ARGV[3]
 if r.xp == sid or (r.pid and r.pid ~= sid) then
   return {'stale'}
 end
-if not r.pid and r.s ~= 'unknown' and r.s ~= 'claimed' and r.s ~= 'sending' then
-  return {'stale'}
+if not r.pid and not r.chk and (r.att or 0) == 0 then
+  return {'stale'}  -- never handed to the provider: not ours
 end
 local rank = tonumber(ARGV[5])
 local cur = tonumber(r.dr or 0)
@@ -27,8 +27,12 @@ if ARGV[6] ~= '' then
   r.dcode = ARGV[6]
 end
 if not r.pid then
-  -- the callback settles a send whose outcome was lost: it did go out
-  r.pid, r.s, r.tok, r.lease, r.chk = sid, 'sent', nil, nil, nil
+  -- The callback settles a send whose outcome was lost: it did go out. What the provider
+  -- accepted is recorded as sent, whatever was recorded or happened to the appointment since.
+  if not (MAYBE_SENT[r.s] or r.s == 'claimed') then
+    r.why = 'the provider reports it was sent (recorded ' .. r.s .. ' before)'
+  end
+  r.pid, r.s, r.tok, r.lease, r.chk, r.us, r.at = sid, 'sent', nil, nil, nil, nil, tonumber(ARGV[7])
   redis.call('ZREM', KEYS[2], ARGV[2])
 end
 local action = ARGV[8]

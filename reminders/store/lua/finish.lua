@@ -14,15 +14,18 @@ end
 if (r.s ~= 'sending' or r.tok ~= ARGV[3]) and ARGV[4] ~= 'sent' then
   return {'gone', r.s}
 end
-for k, val in pairs(cjson.decode(ARGV[5])) do
+local patch = cjson.decode(ARGV[5])
+for k, val in pairs(patch) do
   r[k] = val
 end
 r.s = ARGV[4]
 r.tok = nil
 r.lease = nil
 r.at = tonumber(ARGV[6])
-if r.s ~= 'unknown' then
-  r.chk = nil  -- the outcome is known now
+if patch.chk then
+  r.us = r.us or r.at  -- when the outcome was lost: the lookups give up a bounded time later
+else
+  r.chk, r.us = nil, nil  -- the outcome is known now
 end
 local flagged = false
 if ARGV[10] ~= '' then

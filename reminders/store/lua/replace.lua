@@ -25,7 +25,9 @@ for i = 1, #all, 2 do
   if string.sub(f, 1, 2) == 'r:' then
     local r = cjson.decode(all[i + 1])
     local v = string.match(f, '^r:(%d+):')
-    if v ~= new_version and PENDING[r.s] then
+    -- (a claim with chk set is a send whose outcome was lost: its lookup must still run, and
+    -- it records what the provider did, whatever happened to the appointment since)
+    if v ~= new_version and PENDING[r.s] and not r.chk then
       r.s = 'cancelled'
       r.why = ARGV[8]
       r.tok = nil

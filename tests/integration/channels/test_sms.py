@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from dataclasses import replace
 from datetime import timedelta
 from urllib.parse import unquote
 
@@ -15,6 +16,7 @@ from reminders.channels.smtp.transport import SmtpEmail
 from reminders.channels.twilio.transport import TwilioSms
 from reminders.clock import FixedClock
 from reminders.settings import ImproperlyConfigured
+from reminders.store import Store
 from tests.factories import BOOKED_AT
 from tests.fakes.twilio import MESSAGING_SERVICE, PUBLIC, FakeTwilio, sms_channel
 
@@ -129,6 +131,39 @@ def test_looking_up_a_message_twilio_never_created_finds_nothing(
     fake.messages.clear()
     assert sms.find_sent(RID) is None
     assert fake.lists == 1
+
+
+def test_a_lookup_never_takes_the_message_of_another_reminder_with_the_same_text(
+    fake: FakeTwilio, client: redis.Redis, prefix: str
+) -> None:
+    # A reschedule notice sent X -> Y -> X: the first and the third say exactly the same.
+    sms = sms_channel(fake, client, prefix, FixedClock(BOOKED_AT))
+    first, third = "APT-1001:2:notice_reschedule:-:sms", "APT-1001:4:notice_reschedule:-:sms"
+    sid = sms.send(replace(message(), reminder_id=first))
+    fake.fail_next("timeout")
+    with pytest.raises(DeliveryError):
+        sms.send(replace(message(), reminder_id=third))
+    del fake.messages[next(s for s in fake.messages if s != sid)]  # Twilio had not created it
+    assert sms.find_sent(third) is None  # the first notice's message is not the third's
+    assert sms.find_sent(first) == sid
+
+
+def test_two_messages_nobody_owns_make_a_lookup_ambiguous_not_a_guess(
+    fake: FakeTwilio, client: redis.Redis, prefix: str
+) -> None:
+    sms = sms_channel(fake, client, prefix, FixedClock(BOOKED_AT))
+    first, third = "APT-1001:2:notice_reschedule:-:sms", "APT-1001:4:notice_reschedule:-:sms"
+    for rid in (first, third):  # both answers lost
+        fake.fail_next("timeout")
+        with pytest.raises(DeliveryError):
+            sms.send(replace(message(), reminder_id=rid))
+    with pytest.raises(DeliveryError) as caught:
+        sms.find_sent(third)
+    assert caught.value.code == "ambiguous-lookup" and not caught.value.permanent
+    # Twilio's status callback names the reminder (its URL): that settles ownership exactly.
+    sids = list(fake.messages)
+    Store(client, prefix).sendlog.remember_first("sms:owner", sids[0], first)
+    assert sms.find_sent(third) == sids[1]
 
 
 def test_a_sender_over_its_rate_waits_briefly_then_gives_the_reminder_back(

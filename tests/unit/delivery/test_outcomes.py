@@ -3,6 +3,7 @@ retry with doubling backoff, or give up; never past the deadline."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -100,12 +101,18 @@ def test_a_rate_limit_past_the_deadline_is_an_ordinary_temporary_error() -> None
     assert o.state == "failed"
 
 
-def test_a_failed_look_up_is_tried_again_only_before_the_deadline() -> None:
+def test_a_failed_look_up_is_tried_again_past_the_deadline_until_it_gives_up() -> None:
     exc = DeliveryError("cannot list", permanent=False, code="500")
     early = lookup_failed(exc, record(), AT, CONFIG)
     assert early.state == "unknown" and early.retry_at == AT + timedelta(seconds=120)
-    late = lookup_failed(exc, record(deadline=timedelta(seconds=60)), AT, CONFIG)
-    assert (late.state, late.retry_at) == ("unknown", None)
+    # Looking up is not sending: the deadline does not stop it.
+    past = lookup_failed(exc, record(deadline=timedelta(seconds=60)), AT, CONFIG)
+    assert past.state == "unknown" and past.retry_at == AT + timedelta(seconds=120)
+    lost = replace(record(), unknown_since=AT - timedelta(seconds=CONFIG.lookup_give_up))
+    given_up = lookup_failed(exc, lost, AT, CONFIG)
+    assert (given_up.state, given_up.retry_at) == ("flagged", None)
+    assert given_up.patch.check_before_resend  # staff's resend looks it up first
+    assert "provider's log" in (given_up.patch.reason or "")
 
 
 def test_a_sent_outcome_records_the_provider_id_locale_and_any_fallback_by_long_name() -> None:

@@ -1,0 +1,205 @@
+"""Edits, reschedules and cancels that land while a send is in flight, and sends whose outcome
+was lost: nothing is lost, nothing is sent twice, and what the provider accepted is recorded as
+sent. The real SDK against the fake Twilio server, real Redis, the real scripts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import redis
+
+from reminders.booking import book, cancel
+from reminders.channels import DeliveryError, Outgoing
+from reminders.channels.outbox import OutboxChannel
+from reminders.clock import FixedClock
+from reminders.delivery import DeliveryConfig
+from reminders.delivery.fallback import safety_from
+from reminders.model import ReminderState
+from reminders.schedule import Schedule
+from reminders.store import Store
+from tests.factories import BOOKED_AT, LOCALES, make_appointment
+from tests.fakes.twilio import FakeTwilio, deliver_due, sms_channel
+
+V1 = "APT-1001:1:booking_confirmation:-:sms"
+V2 = "APT-1001:2:booking_confirmation:-:sms"
+EDITED = {"patient__name": "Maria R. Rossi"}  # an edit that changes no reminder's moment
+
+
+@pytest.fixture
+def config(epidural: Schedule) -> DeliveryConfig:
+    return DeliveryConfig(locales_dir=LOCALES, is_safety=safety_from(lambda procedure: epidural))
+
+
+@dataclass
+class DuringSend:
+    """The real SMS channel, with something happening while its send is on the wire."""
+
+    inner: Any
+    during: Callable[[], None] | None = None
+    lookup_error: DeliveryError | None = None
+    name: str = "sms"
+
+    def send(self, message: Outgoing) -> str:
+        if self.during is not None:
+            happen, self.during = self.during, None
+            happen()
+        return str(self.inner.send(message))
+
+    def find_sent(self, reminder_id: str) -> str | None:
+        if self.lookup_error is not None:
+            raise self.lookup_error
+        return self.inner.find_sent(reminder_id)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def world(
+    fake: FakeTwilio, store: Store, client: redis.Redis, prefix: str, epidural: Schedule
+) -> tuple[FixedClock, dict[str, Any], DuringSend]:
+    book(store, make_appointment(), epidural, BOOKED_AT)
+    clock = FixedClock(BOOKED_AT)
+    sms = DuringSend(sms_channel(fake, client, prefix, clock))
+    email = OutboxChannel("email", Store(client, prefix).outbox, clock, echo=None)
+    return clock, {"sms": sms, "email": email}, sms
+
+
+def later(clock: FixedClock, seconds: float) -> None:
+    clock.set(clock.now() + timedelta(seconds=seconds))
+
+
+def state(store: Store, rid: str) -> ReminderState | None:
+    rec = store.reminders.get(rid)
+    return rec.state if rec else None
+
+
+def test_an_edit_during_a_send_that_then_fails_still_reaches_the_patient(
+    fake: FakeTwilio, store: Store, epidural: Schedule, config: DeliveryConfig, world: Any
+) -> None:
+    clock, chans, sms = world
+    sms.during = lambda: book(store, make_appointment(**EDITED), epidural, clock.now())
+    fake.fail_next("500")
+    assert deliver_due(store, clock, chans, config)[V1] == "scheduled"  # a retry of version 1
+    assert store.reminders.get(V2).waits_for == V1  # type: ignore[union-attr]
+    later(clock, 3600)
+    assert deliver_due(store, clock, chans, config) == {V1: "cancelled", V2: "sent"}
+    assert len(fake.messages) == 1
+
+
+def test_an_edit_during_a_send_that_went_out_sends_nothing_more(
+    fake: FakeTwilio, store: Store, epidural: Schedule, config: DeliveryConfig, world: Any
+) -> None:
+    clock, chans, sms = world
+    sms.during = lambda: book(store, make_appointment(**EDITED), epidural, clock.now())
+    assert deliver_due(store, clock, chans, config)[V1] == "sent"
+    assert deliver_due(store, clock, chans, config) == {V2: "skipped"}
+    assert store.reminders.get(V2).reason == f"already sent as {V1}"  # type: ignore[union-attr]
+    assert len(fake.creates) == 1
+
+
+def test_the_new_version_waits_while_the_earlier_outcome_is_being_looked_up(
+    fake: FakeTwilio, store: Store, epidural: Schedule, config: DeliveryConfig, world: Any
+) -> None:
+    clock, chans, sms = world
+    sms.during = lambda: book(store, make_appointment(**EDITED), epidural, clock.now())
+    fake.fail_next("timeout")  # Twilio accepts it; its answer is lost
+    assert deliver_due(store, clock, chans, config)[V1] == "unknown"
+    assert deliver_due(store, clock, chans, config) == {V2: "waiting"}
+    assert state(store, V2) is ReminderState.SCHEDULED
+    later(clock, config.reconcile_delay + 1)
+    # The lookup records what Twilio accepted, though version 1 has been superseded meanwhile.
+    assert deliver_due(store, clock, chans, config)[V1] == "sent"
+    later(clock, config.hold_recheck + 1)
+    assert deliver_due(store, clock, chans, config) == {V2: "skipped"}
+    assert len(fake.creates) == 1
+    events = [e["type"] for e in store.appointments.events("APT-1001") if e.get("reminder") == V2]
+    assert events == ["waiting", "skipped"]
+
+
+def test_a_lost_send_twilio_never_created_goes_out_as_the_new_version(
+    fake: FakeTwilio, store: Store, epidural: Schedule, config: DeliveryConfig, world: Any
+) -> None:
+    clock, chans, sms = world
+    sms.during = lambda: book(store, make_appointment(**EDITED), epidural, clock.now())
+    fake.fail_next("timeout")
+    deliver_due(store, clock, chans, config)
+    fake.messages.clear()  # it had not been created after all
+    later(clock, config.reconcile_delay + 1)
+    out = deliver_due(store, clock, chans, config)
+    assert out[V1] == "cancelled"  # looked up first, then ended as the edit says
+    if V2 in out:  # claimed in the same tick, before version 1 settled: it waited
+        assert out[V2] == "waiting"
+    later(clock, config.hold_recheck + 1)
+    assert deliver_due(store, clock, chans, config) == {V2: "sent"}
+    assert len(fake.messages) == 1
+
+
+def test_a_cancel_during_a_lost_send_still_records_what_twilio_accepted(
+    fake: FakeTwilio, store: Store, config: DeliveryConfig, world: Any
+) -> None:
+    clock, chans, sms = world
+    sms.during = lambda: cancel(store, "APT-1001", clock.now(), "patient called")
+    fake.fail_next("timeout")
+    assert deliver_due(store, clock, chans, config)[V1] == "unknown"
+    later(clock, config.reconcile_delay + 1)
+    got = deliver_due(store, clock, chans, config)
+    assert got[V1] == "sent"
+    rec = store.reminders.get(V1)
+    assert rec is not None and rec.provider_id == next(iter(fake.messages))
+
+
+def test_a_late_status_callback_settles_a_send_recorded_otherwise(
+    fake: FakeTwilio, store: Store, config: DeliveryConfig, world: Any
+) -> None:
+    clock, chans, _ = world
+    fake.fail_next("timeout")
+    deliver_due(store, clock, chans, config)
+    sid = next(iter(fake.messages))
+    fake.messages.clear()  # the list does not show it (yet): the lookup finds nothing
+    cancel(store, "APT-1001", clock.now(), "patient called")
+    later(clock, config.reconcile_delay + 1)
+    assert deliver_due(store, clock, chans, config)[V1] == "cancelled"
+    # Then Twilio's callback for the message it did accept arrives: the record says sent.
+    assert store.reminders.record_delivery(V1, sid, "delivered", clock.now()) == "ok"
+    rec = store.reminders.get(V1)
+    assert rec is not None and (rec.state, rec.provider_id) == (ReminderState.SENT, sid)
+    assert "the provider reports it was sent" in rec.reason
+
+
+def test_lookups_go_on_past_the_deadline_and_then_staff_are_told(
+    fake: FakeTwilio, store: Store, config: DeliveryConfig, world: Any
+) -> None:
+    clock, chans, sms = world
+    fake.fail_next("timeout")
+    deliver_due(store, clock, chans, config)
+    sms.lookup_error = DeliveryError("cannot list", permanent=False, code="500")
+    rec = store.reminders.get(V1)
+    assert rec is not None
+    patient = replace(config, lookup_give_up=(rec.deadline - clock.now()).total_seconds() + 3600)
+    clock.set(rec.deadline + timedelta(seconds=1))
+    assert deliver_due(store, clock, chans, patient)[V1] == "unknown"  # not given up, not sent
+    later(clock, 3600)
+    assert deliver_due(store, clock, chans, patient)[V1] == "flagged"
+    assert V1 in [i.reminder.id for i in store.attention.items()]
+    later(clock, config.reconcile_delay * 10)
+    assert V1 not in deliver_due(store, clock, chans, patient)  # no more lookups: a person decides
+    sid = next(iter(fake.messages))  # the provider's callback still settles it
+    assert store.reminders.record_delivery(V1, sid, "delivered", clock.now()) == "ok"
+    assert state(store, V1) is ReminderState.SENT
+    assert len(fake.creates) == 1
+
+
+def test_a_reminder_claimed_again_and_again_without_a_send_is_flagged(
+    store: Store, config: DeliveryConfig, world: Any
+) -> None:
+    clock, _, _ = world
+    for _ in range(3):  # claimed; no worker ever begins it; the claim lease runs out
+        assert V1 in dict(store.reminders.claim_due(clock.now(), 100, 60))
+        later(clock, 61)
+    assert V1 not in dict(store.reminders.claim_due(clock.now(), 100, 60))
+    rec = store.reminders.get(V1)
+    assert rec is not None and rec.state is ReminderState.FLAGGED
+    assert "no worker began the send" in rec.reason
+    assert V1 in [i.reminder.id for i in store.attention.items()]
