@@ -230,21 +230,25 @@ def _check_channels(s: Settings) -> None:
         raise ImproperlyConfigured("EMAIL_FROM: needed by the smtp channel")
 
 
+def send_budget(s: Settings) -> float:
+    """The longest one send may take on the configured channels (their timeouts), seconds."""
+    budgets = [0.0]
+    if "twilio" in s.channels:
+        budgets.append(s.twilio.timeout_connect + s.twilio.timeout_read)
+    if "smtp" in s.channels:
+        budgets.append(s.smtp.timeout)
+    return max(budgets)
+
+
 def _check_leases(s: Settings) -> None:
     """A send must end (answer or timeout) well inside its lease, or another worker could look it
     up before the provider has it, find nothing, and send it again."""
-    if "twilio" in s.channels:
-        longest = s.twilio.timeout_connect + s.twilio.timeout_read + SEND_MARGIN
-        if s.send_lease < longest:
-            raise ImproperlyConfigured(
-                f"REMINDERS_SEND_LEASE: {s.send_lease} s is shorter than a Twilio send may take "
-                f"(TWILIO_TIMEOUT_CONNECT + TWILIO_TIMEOUT_READ + {SEND_MARGIN:g} s = "
-                f"{longest:g} s)"
-            )
-    if "smtp" in s.channels and s.send_lease < s.smtp.timeout + SEND_MARGIN:
+    longest = send_budget(s) + SEND_MARGIN
+    if s.send_lease < longest:
         raise ImproperlyConfigured(
-            f"REMINDERS_SEND_LEASE: {s.send_lease} s is shorter than an SMTP send may take "
-            f"(SMTP_TIMEOUT + {SEND_MARGIN:g} s = {s.smtp.timeout + SEND_MARGIN:g} s)"
+            f"REMINDERS_SEND_LEASE: {s.send_lease} s is shorter than a send may take "
+            f"(the channels' timeouts, TWILIO_TIMEOUT_CONNECT + TWILIO_TIMEOUT_READ or "
+            f"SMTP_TIMEOUT, + {SEND_MARGIN:g} s = {longest:g} s)"
         )
 
 

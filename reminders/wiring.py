@@ -79,6 +79,7 @@ class Services:
         return DeliveryConfig(
             is_safety=safety_from(self.schedules.get),
             send_lease=span(s.send_lease),
+            send_budget=span(settings_mod.send_budget(s)),
             max_attempts=s.max_attempts,
             retry_backoff=span(s.retry_backoff),
             reconcile_delay=span(s.reconcile_delay),

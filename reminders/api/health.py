@@ -10,12 +10,15 @@ from reminders.wiring import Services
 
 router = APIRouter(tags=["operations"])
 STALE_AFTER_INTERVALS = 3
+# A channel failing this many sends in a row, with no success between, fails every send.
+FAILING_AFTER = 5
 
 
 @router.get("/health")
 def health(sv: Services = SERVICES) -> JSONResponse:
-    """Unhealthy (503) when Redis does not answer or the dispatcher has not run for three
-    intervals: a stopped beat must not fail silently."""
+    """Unhealthy (503) when Redis does not answer, the dispatcher has not run for three
+    intervals (a stopped beat must not fail silently), or a channel fails every send. Each
+    configured channel is reported: its last success and failure, and failures since."""
     s, store, now = sv.settings, sv.store, sv.clock.now()
     body: dict[str, object] = {"redis": "ok"}
     try:
@@ -30,15 +33,33 @@ def health(sv: Services = SERVICES) -> JSONResponse:
     age = sv.clock.real_seconds((now - last).total_seconds()) if last else None
     body["dispatcher_last_run"] = last.isoformat() if last else None
     body["dispatcher_age_seconds"] = round(age, 1) if age is not None else None
-    healthy = age is not None and age <= STALE_AFTER_INTERVALS * s.dispatch_interval
-    body["status"] = "ok" if healthy else "unhealthy"
-    if not healthy:
-        body["problem"] = (
+    problems = []
+    if age is None or age > STALE_AFTER_INTERVALS * s.dispatch_interval:
+        problems.append(
             "the dispatcher (celery beat) has never run"
             if last is None
             else "the dispatcher (celery beat) has stopped running"
         )
-    return JSONResponse(body, status_code=200 if healthy else 503)
+    channels: dict[str, object] = {}
+    for name in sv.channels:
+        seen = store.ops.channel_health(name)
+        channels[name] = {
+            "configured": True,
+            "last_success": seen.last_success.isoformat() if seen.last_success else None,
+            "last_failure": seen.last_failure.isoformat() if seen.last_failure else None,
+            "consecutive_failures": seen.consecutive_failures,
+            "last_error": seen.last_error or None,
+        }
+        if seen.consecutive_failures >= FAILING_AFTER:
+            problems.append(
+                f"channel {name} failed its last {seen.consecutive_failures} sends "
+                f"({seen.last_error})"
+            )
+    body["channels"] = channels
+    body["status"] = "unhealthy" if problems else "ok"
+    if problems:
+        body["problem"] = "; ".join(problems)
+    return JSONResponse(body, status_code=503 if problems else 200)
 
 
 @router.get("/metrics", response_class=PlainTextResponse)

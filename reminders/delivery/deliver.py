@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from reminders.channels import Channel, DeliveryError, Outgoing
 from reminders.delivery import fallback, outcomes
@@ -15,7 +15,7 @@ from reminders.i18n.facts import facts_for
 from reminders.i18n.locales import normalize
 from reminders.i18n.render import RenderError
 from reminders.model import Appointment
-from reminders.store import ReminderRecord, Store
+from reminders.store import Patch, ReminderRecord, Store
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,8 @@ def deliver(
         return begun.status
     assert begun.record is not None and begun.appointment is not None
     rec, appt = begun.record, begun.appointment
-    o = _attempt(store, rec, appt, channels, now, config, begun.if_not_sent)
+    assert rec.lease_until is not None  # begin_send set it
+    o = _attempt(store, rec, appt, channels, now, config, begun.if_not_sent, rec.lease_until)
     return record(store, rec, token, o, now())
 
 
@@ -51,6 +52,7 @@ def _attempt(
     now: Callable[[], datetime],
     config: DeliveryConfig,
     if_not_sent: tuple[str, str] | None,
+    lease_end: datetime,
 ) -> Outcome:
     channel = channels.get(rec.channel)
     if rec.check_before_resend and channel is not None:
@@ -59,6 +61,7 @@ def _attempt(
         try:
             earlier = channel.find_sent(rec.id)
         except DeliveryError as exc:
+            _channel_health(store, rec.channel, now(), exc)
             return outcomes.lookup_failed(exc, rec, now(), config)
         if earlier is not None:
             return outcomes.sent(earlier, why="found sent after a lost outcome")
@@ -90,10 +93,19 @@ def _attempt(
     message = Outgoing(
         rec.id, rec.channel, address, out.locale, out.text, out.subject, out.html, rec.deadline
     )
+    if now() > lease_end - timedelta(seconds=config.send_budget):
+        # This worker was held up (a pause, a long rate-limit wait): its lease could run out
+        # mid-send, and another worker look the send up too early and send again. Not an
+        # attempt: it goes back to the due index at once.
+        return Outcome(
+            "scheduled", "retry", Patch(attempt_delta=-1, reason="the send lease ran short"),
+            retry_at=now(),
+        )  # fmt: skip
     try:
         provider_id = channel.send(message)
     except DeliveryError as exc:
         at = now()
+        _channel_health(store, rec.channel, at, exc)
         if rec.channel == "sms" and exc.permanent and exc.unreachable:
             if exc.opted_out:
                 store.contacts.opt_out(address, at, source=f"provider {exc.code}")
@@ -104,7 +116,14 @@ def _attempt(
             )
             return replace(o, patch=replace(o.patch, error=outcomes.describe(exc)))
         return outcomes.after_error(exc, rec, at, config)
+    store.ops.channel_succeeded(rec.channel, now())
     return outcomes.sent(provider_id, locale=out.locale, fallback=fallback_note)
+
+
+def _channel_health(store: Store, channel: str, at: datetime, exc: DeliveryError) -> None:
+    """A failure of the channel, not of this recipient or of our own rate limit."""
+    if not exc.unreachable and exc.retry_after is None:
+        store.ops.channel_failed(channel, at, outcomes.describe(exc))
 
 
 def record(store: Store, rec: ReminderRecord, token: str, o: Outcome, at: datetime) -> str:

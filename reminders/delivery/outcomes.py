@@ -20,6 +20,9 @@ class DeliveryConfig:
     # an unknown rule as safety (delivery.fallback.safety_from): there is no default.
     is_safety: Callable[[str, str], bool]
     send_lease: float = 120
+    # The longest a channel's send may take (its timeouts): it must start with that much of
+    # the lease left.
+    send_budget: float = 0
     max_attempts: int = 5
     retry_backoff: float = 60
     locales_dir: Path = Path("locales")

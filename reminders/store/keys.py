@@ -88,6 +88,10 @@ class Keys:
     def lock(self, name: str) -> str:
         return self._k("lock", name)
 
+    def channel_health(self, name: str) -> str:
+        """Hash: a channel's last success and failure, and its failures since that success."""
+        return self._k("channel", name)
+
     # --- what channels remember ----------------------------------------------------------
     def sendlog(self, kind: str, rid: str) -> str:
         """A channel's memo about one reminder (``sms:try``, ``sms:sid``, ``email:sent``)."""

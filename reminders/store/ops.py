@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +14,16 @@ import redis
 from reminders.store.keys import Keys
 from reminders.store.lua import source
 from reminders.store.record import dt, text, ts
+
+
+@dataclass(frozen=True)
+class ChannelHealth:
+    """What the workers saw of a channel's sends (and lookups), for /health."""
+
+    last_success: datetime | None
+    last_failure: datetime | None
+    consecutive_failures: int
+    last_error: str
 
 
 class Ops:
@@ -40,6 +51,29 @@ class Ops:
     def last_dispatch_run(self) -> datetime | None:
         at = self.r.hget(self.keys.dispatch, "at")
         return dt(float(at)) if at else None
+
+    def channel_succeeded(self, channel: str, at: datetime) -> None:
+        self.r.hset(
+            self.keys.channel_health(channel), mapping={"last_success": ts(at), "failures": 0}
+        )
+
+    def channel_failed(self, channel: str, at: datetime, error: str) -> None:
+        with self.r.pipeline(transaction=True) as pipe:
+            key = self.keys.channel_health(channel)
+            pipe.hincrby(key, "failures", 1)
+            pipe.hset(key, mapping={"last_failure": ts(at), "last_error": error[:200]})
+            pipe.execute()
+
+    def channel_health(self, channel: str) -> ChannelHealth:
+        raw = {
+            text(k): text(v) for k, v in self.r.hgetall(self.keys.channel_health(channel)).items()
+        }
+        return ChannelHealth(
+            last_success=dt(float(raw["last_success"])) if "last_success" in raw else None,
+            last_failure=dt(float(raw["last_failure"])) if "last_failure" in raw else None,
+            consecutive_failures=int(raw.get("failures", 0)),
+            last_error=raw.get("last_error", ""),
+        )
 
     def try_lock(self, name: str, seconds: float) -> str | None:
         token = secrets.token_hex(8)

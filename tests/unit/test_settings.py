@@ -68,7 +68,7 @@ def test_a_send_lease_shorter_than_the_providers_timeouts_stops_the_process(
         "REMINDERS_SEND_LEASE": "10",
     }.items():
         monkeypatch.setenv(name, value)
-    with pytest.raises(ImproperlyConfigured, match="^REMINDERS_SEND_LEASE: 10 s is shorter"):
+    with pytest.raises(ImproperlyConfigured, match=r"^REMINDERS_SEND_LEASE: 10 s is shorter"):
         settings.load()
     monkeypatch.setenv("REMINDERS_SEND_LEASE", "30")
     assert settings.load().send_lease == 30

@@ -136,6 +136,32 @@ def test_health_is_unhealthy_until_the_dispatcher_runs_and_again_when_it_stops(
     assert res.status_code == 503 and "stopped" in res.json()["problem"]
 
 
+def test_health_reports_each_channel_and_fails_when_one_fails_every_send(
+    api: tuple[TestClient, FixedClock],
+) -> None:
+    http, clock = api
+    ops = current().store.ops
+    dispatch_tick(current().store, clock.now(), lambda r, t: None)
+    body = http.get("/health").json()
+    assert set(body["channels"]) == {"sms", "email"}
+    assert body["channels"]["sms"] == {
+        "configured": True,
+        "last_success": None,
+        "last_failure": None,
+        "consecutive_failures": 0,
+        "last_error": None,
+    }
+    ops.channel_succeeded("sms", clock.now())
+    for _ in range(5):
+        ops.channel_failed("sms", clock.now(), "20003: Authenticate")
+    res = http.get("/health")
+    assert res.status_code == 503
+    assert res.json()["problem"] == "channel sms failed its last 5 sends (20003: Authenticate)"
+    assert res.json()["channels"]["sms"]["last_success"] == clock.now().isoformat()
+    ops.channel_succeeded("sms", clock.now())
+    assert http.get("/health").status_code == 200
+
+
 def test_metrics_are_in_the_prometheus_text_format(api: tuple[TestClient, FixedClock]) -> None:
     http, clock = api
     http.post("/appointments", json=appointment_data(), headers=AS_INTEGRATION)

@@ -203,3 +203,15 @@ def test_a_reminder_claimed_again_and_again_without_a_send_is_flagged(
     assert rec is not None and rec.state is ReminderState.FLAGGED
     assert "no worker began the send" in rec.reason
     assert V1 in [i.reminder.id for i in store.attention.items()]
+
+
+def test_a_worker_without_enough_lease_left_for_a_whole_send_does_not_start_it(
+    fake: FakeTwilio, store: Store, config: DeliveryConfig, world: Any
+) -> None:
+    # Its lease could run out mid-send; another worker would then look up too early.
+    clock, chans, _ = world
+    short = replace(config, send_lease=10, send_budget=20)
+    assert deliver_due(store, clock, chans, short)[V1] == "scheduled"
+    rec = store.reminders.get(V1)
+    assert rec is not None and rec.attempts == 0 and rec.reason == "the send lease ran short"
+    assert fake.creates == []

@@ -174,3 +174,24 @@ def test_twilio_saying_the_patient_unsubscribed_records_the_opt_out(
     assert store.contacts.opted_out_numbers()[PHONE]["source"] == "provider 21610"
     rec = store.reminders.get(SMS)
     assert rec is not None and rec.state == ReminderState.SKIPPED
+
+
+def test_the_workers_record_each_channels_failures_and_successes_for_health(
+    fake: FakeTwilio,
+    store: Store,
+    client: redis.Redis,
+    prefix: str,
+    epidural: Schedule,
+    config: DeliveryConfig,
+) -> None:
+    book(store, make_appointment(), epidural, BOOKED_AT)
+    clock = FixedClock(BOOKED_AT)
+    chans = channels(fake, client, prefix, clock)
+    fake.fail_next("500")
+    deliver_due(store, clock, chans, config)
+    seen = store.ops.channel_health("sms")
+    assert seen.consecutive_failures == 1 and seen.last_error.startswith("20500")
+    clock.set(BOOKED_AT + timedelta(hours=1))
+    assert deliver_due(store, clock, chans, config)[SMS] == "sent"
+    seen = store.ops.channel_health("sms")
+    assert (seen.consecutive_failures, seen.last_success) == (0, clock.now())
