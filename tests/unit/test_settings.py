@@ -3,6 +3,9 @@ one stops the process naming the variable."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from reminders import settings, wiring
@@ -72,3 +75,17 @@ def test_a_send_lease_shorter_than_the_providers_timeouts_stops_the_process(
         settings.load()
     monkeypatch.setenv("REMINDERS_SEND_LEASE", "30")
     assert settings.load().send_lease == 30
+
+
+def test_every_variable_the_settings_read_is_documented_in_the_readme() -> None:
+    root = Path(__file__).resolve().parents[2]
+    code = (root / "reminders" / "settings.py").read_text(encoding="utf-8")
+    read = set(
+        re.findall(
+            r'"((?:REMINDERS|TWILIO|SMTP|SMS|CLINIC|REDIS|CELERY|PUBLIC|API|EMAIL)_[A-Z_]+|REDIS_URL)"',
+            code,
+        )
+    )
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert read, "no variable names found in settings.py"
+    assert sorted(v for v in read if f"`{v}`" not in readme) == []
