@@ -15,7 +15,7 @@ from reminders.i18n.facts import facts_for
 from reminders.i18n.locales import normalize
 from reminders.i18n.render import RenderError
 from reminders.model import Appointment
-from reminders.store import Patch, ReminderRecord, Store
+from reminders.store import Patch, ReminderRecord, Store, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +40,29 @@ def deliver(
     assert begun.record is not None and begun.appointment is not None
     rec, appt = begun.record, begun.appointment
     assert rec.lease_until is not None  # begin_send set it
-    o = _attempt(store, rec, appt, channels, now, config, begun.if_not_sent, rec.lease_until)
+    try:
+        o = _attempt(store, rec, appt, channels, now, config, begun.if_not_sent, rec.lease_until)
+    except StoreUnavailable:
+        raise  # nothing can be recorded: the lease runs out and the reminder is claimed again
+    except Exception as exc:  # noqa: BLE001 - a bug or a provider's surprise must not stick it
+        o = _unexpected(rec, exc)
     return record(store, rec, token, o, now())
+
+
+def _unexpected(rec: ReminderRecord, exc: Exception) -> Outcome:
+    """Any other exception (a bug, a library's surprise) ends as a failure staff see, never a
+    reminder stuck in sending. It may have happened after the provider accepted the message,
+    so anyone resending looks it up first, and a status callback still settles it as sent."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    where = f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}" if tb else "?"
+    # The type and the place, never the message: it may quote a name or an address.
+    log.error("unexpected %s at %s while delivering %s", type(exc).__name__, where, rec.id)
+    return outcomes.ended(
+        "failed", f"unexpected error ({type(exc).__name__}): a person should check",
+        check_before_resend=True,
+    )  # fmt: skip
 
 
 def _attempt(

@@ -18,6 +18,10 @@ from reminders.store.record import Patch, ReminderRecord
 from reminders.store.reminders import Begun, Reminders
 from reminders.store.sendlog import Outbox, SendLog
 
+# What the store raises when Redis cannot be reached or answers with an error: callers outside
+# the store catch this, never redis-py's classes.
+StoreUnavailable = redis.exceptions.RedisError
+
 
 class Store:
     def __init__(self, client: redis.Redis, prefix: str = "rmd") -> None:
@@ -46,5 +50,6 @@ __all__ = [
     "SmsBlock",
     "Snapshot",
     "Store",
+    "StoreUnavailable",
     "VersionConflict",
 ]

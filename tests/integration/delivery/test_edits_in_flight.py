@@ -215,3 +215,22 @@ def test_a_worker_without_enough_lease_left_for_a_whole_send_does_not_start_it(
     rec = store.reminders.get(V1)
     assert rec is not None and rec.attempts == 0 and rec.reason == "the send lease ran short"
     assert fake.creates == []
+
+
+def test_an_exception_outside_the_channels_error_handling_ends_on_the_attention_list(
+    fake: FakeTwilio, store: Store, config: DeliveryConfig, world: Any
+) -> None:
+    # e.g. a header the email library refuses: never a reminder stuck in sending.
+    clock, chans, sms = world
+
+    def broken() -> None:
+        raise ValueError("Header values may not contain linefeed or carriage return characters")
+
+    sms.during = broken
+    assert deliver_due(store, clock, chans, config)[V1] == "failed"
+    rec = store.reminders.get(V1)
+    assert rec is not None and rec.reason.startswith("unexpected error (ValueError)")
+    assert rec.check_before_resend  # it may have gone out: a resend looks it up first
+    assert V1 in [i.reminder.id for i in store.attention.items()]
+    later(clock, 3600)
+    assert V1 not in deliver_due(store, clock, chans, config)
