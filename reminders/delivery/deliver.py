@@ -44,7 +44,7 @@ def deliver(
         o = _attempt(store, rec, appt, channels, now, config, begun.if_not_sent, rec.lease_until)
     except StoreUnavailable:
         raise  # nothing can be recorded: the lease runs out and the reminder is claimed again
-    except Exception as exc:  # noqa: BLE001 - a bug or a provider's surprise must not stick it
+    except Exception as exc:  # a bug or a provider's surprise must not leave it stuck
         o = _unexpected(rec, exc)
     return record(store, rec, token, o, now())
 
