@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
 .PHONY: help install lock check-latest demo test lint typecheck check schedule-check \
-        i18n-extract i18n-update i18n-compile i18n-stale bench worker beat clean
+        i18n-extract i18n-update i18n-compile i18n-stale bench worker beat clean chaos chaos-short
 
 help: ## list every chore
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -78,6 +78,14 @@ i18n-check: $(STAMP) ## fail on a broken, missing, fuzzy or too long translation
 
 i18n-stats: $(STAMP) ## per language: translated, fuzzy, missing, review status, longest SMS
 	$(BIN)/reminders i18n stats
+
+# Real Redis (AOF), workers, beat, API and a fault-injecting fake Twilio; workers and Redis
+# killed while appointments change; judged from outside. CHAOS_SEED=n repeats a run's plan.
+chaos: $(STAMP) ## the chaos test: 150 appointments, kills, edits in flight, 0 duplicates/lost (~6 min)
+	$(BIN)/python -m reminders.devtools.chaos
+
+chaos-short: $(STAMP) ## the shortened chaos test CI runs (100 appointments, ~3 min)
+	$(BIN)/python -m reminders.devtools.chaos --short
 
 bench: $(STAMP) ## print the engine's speed and memory figures beside plain Celery ETA tasks
 	$(BIN)/python bench/bench_engine.py
