@@ -10,6 +10,7 @@ from reminders.schedule import Schedule, plan
 from reminders.store import ReminderRecord, Snapshot, Store, VersionConflict
 
 _RETRIES = 20
+_WAITING = frozenset({ReminderState.SCHEDULED, ReminderState.CLAIMED})
 _SAME_MOMENT = timedelta(seconds=1)
 
 
@@ -60,6 +61,7 @@ def book(
         if moved and _told(snap.reminders):
             planned += notices(new, "reschedule", now, deadline=new.procedure.start)
         planned += _medication_corrections(snap, new, now)
+        planned += _unsent_notices(snap, new, now, taken={p.slot for p in planned})
         kind = "rescheduled" if moved else "edited"
         try:
             store.appointments.replace_plan(
@@ -161,6 +163,42 @@ def _medication_corrections(
             now,
             deadline=new.procedure.end + timedelta(days=2),
             medicine=match[0],
+        )
+    return out
+
+
+def _unsent_notices(
+    snap: Snapshot, new: Appointment, now: datetime, taken: set[tuple[str, int | None, str]]
+) -> list[PlannedReminder]:
+    """A notice not sent yet (waiting, retrying, or in flight) when the appointment changes
+    again: the change cancels it with the old version, so the new version carries it (unless
+    this change brings a fresh one for the same slot). In flight, it waits for that outcome."""
+    out: list[PlannedReminder] = []
+    for rec in sorted(snap.reminders, key=lambda r: r.version, reverse=True):
+        slot = (rec.rule, rec.medicine, rec.channel)
+        if not rec.rule.startswith("notice_") or slot in taken:
+            continue
+        if rec.state in _WAITING and not rec.check_before_resend:
+            waits_for = None
+        elif rec.in_flight:
+            waits_for = rec.id
+        else:
+            continue  # sent, or ended for a reason of its own
+        taken.add(slot)
+        out.append(
+            PlannedReminder(
+                appointment_id=new.external_id,
+                version=new.version,
+                rule=rec.rule,
+                message=rec.message,
+                medicine=rec.medicine,
+                channel=rec.channel,
+                nominal_at=now,
+                due_at=now,
+                deadline=rec.deadline,
+                state=ReminderState.SCHEDULED,
+                waits_for=waits_for,
+            )
         )
     return out
 

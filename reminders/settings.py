@@ -123,6 +123,8 @@ class Settings:
     lookup_give_up: int = 21600
     # A provider message counts as a lost attempt's only if created this close to it (seconds).
     lookup_window: int = 300
+    # How often a reminder waiting for an earlier version's send outcome looks again (seconds).
+    hold_recheck: int = 30
     # The dispatch tick's lock: stops overlapping ticks for about one interval (seconds).
     dispatch_lock: float = 15.0
     # Claims nobody began before a person is told.
@@ -154,6 +156,7 @@ def load() -> Settings:
         reconcile_delay=env_int("REMINDERS_RECONCILE_DELAY", 120, minimum=1),
         lookup_give_up=env_int("REMINDERS_LOOKUP_GIVE_UP", 21600, minimum=1),
         lookup_window=env_int("REMINDERS_LOOKUP_WINDOW", 300, minimum=1),
+        hold_recheck=env_int("REMINDERS_HOLD_RECHECK", 30, minimum=1),
         dispatch_lock=env_float(
             "REMINDERS_DISPATCH_LOCK",
             env_float("REMINDERS_DISPATCH_INTERVAL", 15.0, minimum=0.05),

@@ -22,9 +22,6 @@ from reminders.i18n import MESSAGE_KEYS
 from reminders.schedule import Schedule, ScheduleError, find, load
 from reminders.store import Store
 
-# How often a reminder waiting for an earlier send's outcome looks again (real seconds).
-HOLD_RECHECK = 30.0
-
 
 class Schedules:
     """The staff schedules by procedure name, loaded once per process."""
@@ -84,7 +81,8 @@ class Services:
             retry_backoff=span(s.retry_backoff),
             reconcile_delay=span(s.reconcile_delay),
             lookup_give_up=span(s.lookup_give_up),
-            hold_recheck=span(HOLD_RECHECK),
+            hold_recheck=span(s.hold_recheck),
+            speed=span(1.0),
             locales_dir=s.locales_dir,
             clinic_default_locale=s.clinic.default_locale,
             sms_budget=self.schedules.sms_budget,

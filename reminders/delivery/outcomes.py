@@ -33,6 +33,8 @@ class DeliveryConfig:
     lookup_give_up: float = 21600
     # A reminder waiting for an earlier version's send outcome looks again this much later.
     hold_recheck: float = 30
+    # Clock seconds per real second (a warp clock's speed): a rate limit's wait is real time.
+    speed: float = 1.0
     # The rule's SMS budget (procedure, rule) -> segments; None: the message's own.
     sms_budget: Callable[[str, str], int | None] = lambda procedure, rule: None
 
@@ -100,7 +102,8 @@ def after_error(
         )
     if exc.retry_after is not None:
         # Our own rate limit: not an attempt, so it does not count towards max_attempts.
-        retry_at = at + timedelta(seconds=exc.retry_after * random.uniform(1.0, 1.5))  # noqa: S311
+        wait = exc.retry_after * config.speed * random.uniform(1.0, 1.5)  # noqa: S311
+        retry_at = at + timedelta(seconds=wait)
         if retry_at <= rec.deadline:
             return Outcome("scheduled", "throttled", Patch(attempt_delta=-1), retry_at=retry_at)
     if exc.permanent:

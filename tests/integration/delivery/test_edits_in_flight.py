@@ -234,3 +234,29 @@ def test_an_exception_outside_the_channels_error_handling_ends_on_the_attention_
     assert V1 in [i.reminder.id for i in store.attention.items()]
     later(clock, 3600)
     assert V1 not in deliver_due(store, clock, chans, config)
+
+
+def test_a_notice_still_waiting_to_be_sent_survives_the_next_edit(
+    fake: FakeTwilio, store: Store, epidural: Schedule, config: DeliveryConfig, world: Any
+) -> None:
+    clock, chans, _ = world
+    deliver_due(store, clock, chans, config)  # the booking confirmation: the patient was told
+    later(clock, 60)
+    moved = make_appointment(procedure__start="2027-03-29T09:00:00+02:00")
+    book(store, moved, epidural, clock.now())
+    notice = "APT-1001:2:notice_reschedule:-:sms"
+    fake.fail_next("500")
+    assert deliver_due(store, clock, chans, config)[notice] == "scheduled"  # will retry
+    before = len(fake.messages)
+    # A second edit that does not move the procedure: it brings no notice of its own.
+    book(
+        store,
+        replace(moved, patient=replace(moved.patient, name="M. Rossi")),
+        epidural,
+        clock.now(),
+    )
+    later(clock, 3600)
+    out = deliver_due(store, clock, chans, config)
+    assert out["APT-1001:3:notice_reschedule:-:sms"] == "sent"
+    assert out.get(notice, "cancelled") == "cancelled"
+    assert len(fake.messages) == before + 1
