@@ -13,4 +13,4 @@ RUN pip install --no-cache-dir --no-deps --no-build-isolation . \
 WORKDIR /app
 ENV PYTHONUNBUFFERED=1
 USER reminders
-CMD ["celery", "-A", "reminders.celery_app", "worker", "--loglevel=INFO"]
+CMD ["celery", "-A", "reminders.celery_app", "worker", "--loglevel=INFO", "--without-gossip", "--without-mingle"]

@@ -91,7 +91,7 @@ bench: $(STAMP) ## print the engine's speed and memory figures beside plain Cele
 	$(BIN)/python bench/bench_engine.py
 
 worker: $(STAMP) ## run a Celery worker in the foreground (uses REDIS_URL)
-	$(BIN)/celery -A reminders.celery_app worker --loglevel=INFO \
+	$(BIN)/celery -A reminders.celery_app worker --loglevel=INFO --without-gossip --without-mingle \
 		-Q $${REMINDERS_QUEUE:-reminders},$${REMINDERS_QUEUE:-reminders}.dispatch
 
 beat: $(STAMP) ## run the one Celery beat in the foreground (uses REDIS_URL)

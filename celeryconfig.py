@@ -20,6 +20,16 @@ task_ignore_result = True
 timezone = "UTC"
 enable_utc = True
 worker_prefetch_multiplier = 1
+# A worker must live through a Redis restart (issue 10, cause 5), so its broker connection holds
+# only the channel it takes tasks on. The remote-control mailbox is off here. Workers start with
+# --without-gossip (gossip is another such channel) and --without-mingle (it would ask the other
+# workers' mailboxes): docker-compose.yml, deploy/systemd/, the Makefile. The reason: when Redis
+# goes away while a delivery is being sent, closing the mailbox or gossip channel fails first.
+# Celery 5.7 then closes the task channel after kombu has detached the connection. Putting the
+# unacknowledged delivery back raises AttributeError ('NoneType' object has no attribute
+# 'hostname', in kombu's _connparams), and the worker exits. Nothing here uses `celery inspect`
+# or `celery control`.
+worker_enable_remote_control = False
 worker_hijack_root_logger = False
 # %(context)s is "[task-name task-id reminder-id] " while a task runs (reminders.celery_app).
 worker_log_format = "[%(asctime)s: %(levelname)s/%(processName)s] %(context)s%(message)s"
