@@ -54,7 +54,8 @@ def plan(rng: random.Random, p: Profile) -> list[Action]:
     # and moving or cancelling one a few hours ahead: the last procedures are two days in.
     changes = ["edit"] * p.edits
     early = ["reschedule"] * p.reschedules + ["cancel"] * p.cancels
-    out += [Action(rng.uniform(0.03 * w, 0.8 * w), kind) for kind in changes]
+    # (edits too: later on, most procedures have begun and nothing can be changed)
+    out += [Action(rng.uniform(0.03 * w, 0.6 * w), kind) for kind in changes]
     out += [Action(rng.uniform(0.03 * w, 0.65 * w), kind) for kind in early]
     return sorted(out)
 
