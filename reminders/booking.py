@@ -172,17 +172,13 @@ def _unsent_notices(
 ) -> list[PlannedReminder]:
     """A notice not sent yet (waiting, retrying, or in flight) when the appointment changes
     again: the change cancels it with the old version, so the new version carries it (unless
-    this change brings a fresh one for the same slot). In flight, it waits for that outcome."""
+    this change brings a fresh one for the same slot), skipped if the earlier one went out."""
     out: list[PlannedReminder] = []
     for rec in sorted(snap.reminders, key=lambda r: r.version, reverse=True):
         slot = (rec.rule, rec.medicine, rec.channel)
         if not rec.rule.startswith("notice_") or slot in taken:
             continue
-        if rec.state in _WAITING and not rec.check_before_resend:
-            waits_for = None
-        elif rec.in_flight:
-            waits_for = rec.id
-        else:
+        if not (rec.state in _WAITING or rec.in_flight):
             continue  # sent, or ended for a reason of its own
         taken.add(slot)
         out.append(
@@ -197,7 +193,7 @@ def _unsent_notices(
                 due_at=now,
                 deadline=rec.deadline,
                 state=ReminderState.SCHEDULED,
-                waits_for=waits_for,
+                unless_sent=(rec.id,),
             )
         )
     return out
@@ -213,26 +209,27 @@ def _without_delivered(
     """A message already sent is not planned again when it would say the same at the same
     moment, or when its moment has passed anyway (corrections are a separate message).
 
-    A send still in flight (sending, or its outcome lost and being looked up) has not been
-    confirmed, so it must not count as sent: if it fails, the patient would never hear. Its slot
-    is planned again, waiting for that outcome (``waits_for``): it is skipped if the earlier
-    send went out, and sent if it did not."""
+    A send not confirmed yet must not count as sent: if it fails, the patient would never hear.
+    So an earlier reminder of the slot that is pending or in flight (it may begin sending before
+    this plan is written) is named in ``unless_sent``; the store makes the new one wait for
+    whichever of them is in flight when the plan is written, skip if it went out, and go out if
+    it did not."""
     sent: dict[tuple[str, int | None, str], list[ReminderRecord]] = {}
-    flying: dict[tuple[str, int | None, str], list[ReminderRecord]] = {}
+    open_: dict[tuple[str, int | None, str], list[ReminderRecord]] = {}
     for rec in existing:
         slot = (rec.rule, rec.medicine, rec.channel)
         if rec.state is ReminderState.SENT:
             sent.setdefault(slot, []).append(rec)
-        elif rec.in_flight:
-            flying.setdefault(slot, []).append(rec)
+        elif rec.state in _WAITING or rec.in_flight:
+            open_.setdefault(slot, []).append(rec)
     out = []
     for p in planned:
         if _covers(sent.get(p.slot, []), p, now):
             continue
-        earlier = [r for r in flying.get(p.slot, []) if _covers([r], p, now)]
+        earlier = [r for r in open_.get(p.slot, []) if _covers([r], p, now)]
         if earlier:
-            latest = max(earlier, key=lambda r: r.version)
-            out.append(replace(p, waits_for=latest.id))
+            newest_first = sorted(earlier, key=lambda r: r.version, reverse=True)
+            out.append(replace(p, unless_sent=tuple(r.id for r in newest_first)))
         else:
             out.append(p)
     return out

@@ -215,9 +215,10 @@ class PlannedReminder:
     deadline: datetime
     state: ReminderState
     reason: str = ""
-    # An earlier version's send of the same slot whose outcome is not known yet: this one goes
-    # out only if that one did not (begin.lua), so an edit during a send loses nothing.
-    waits_for: str | None = None
+    # Earlier versions' reminders of the same slot that would make this one a repeat if they
+    # went out. When the plan is written (replace.lua), the one among them that is then in
+    # flight or sent becomes this one's ``waits_for``: it goes out only if that one did not.
+    unless_sent: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:

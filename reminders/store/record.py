@@ -42,6 +42,7 @@ FIELDS = {
     "earlier_provider_id": "xp",
     "delivery_rank": "dr",
     "waits_for": "hold",
+    "unless_sent": "hc",
     "unknown_since": "us",
     "unstarted_claims": "nc",
 }
@@ -206,6 +207,6 @@ def encode_planned(p: PlannedReminder) -> str:
         record[FIELDS["nominal_at"]] = ts(p.nominal_at)
     if p.reason:
         record[FIELDS["reason"]] = p.reason
-    if p.waits_for:
-        record[FIELDS["waits_for"]] = p.waits_for
+    if p.unless_sent:
+        record[FIELDS["unless_sent"]] = list(p.unless_sent)
     return json.dumps(record, separators=(",", ":"))

@@ -40,6 +40,21 @@ end
 local added = 0
 for _, item in ipairs(cjson.decode(ARGV[6])) do
   local f, raw = item[1], item[2]
+  local planned = cjson.decode(raw)
+  if planned.hc then
+    -- Earlier reminders of the slot that would make this one a repeat: whichever of them is
+    -- in flight or sent now (it may have begun since the plan was made) decides this one.
+    for _, cid in ipairs(planned.hc) do
+      local _, cf = split_id(cid)
+      local craw = redis.call('HGET', KEYS[1], cf)
+      local c = craw and cjson.decode(craw)
+      if c and not planned.hold and (MAYBE_SENT[c.s] or c.chk or c.s == 'sent') then
+        planned.hold = cid
+      end
+    end
+    planned.hc = nil
+    raw = cjson.encode(planned)
+  end
   if redis.call('HSETNX', KEYS[1], f, raw) == 1 then
     added = added + 1
     local r = cjson.decode(raw)

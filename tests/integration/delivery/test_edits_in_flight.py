@@ -260,3 +260,27 @@ def test_a_notice_still_waiting_to_be_sent_survives_the_next_edit(
     assert out["APT-1001:3:notice_reschedule:-:sms"] == "sent"
     assert out.get(notice, "cancelled") == "cancelled"
     assert len(fake.messages) == before + 1
+
+
+def test_a_send_that_begins_between_planning_and_writing_the_plan_is_still_waited_for(
+    fake: FakeTwilio,
+    store: Store,
+    epidural: Schedule,
+    config: DeliveryConfig,
+    world: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock, chans, _ = world
+    claims = dict(store.reminders.claim_due(clock.now(), 100, 60))  # claimed, not begun yet
+    write = store.appointments.replace_plan
+
+    def begins_meanwhile(*args: Any, **kwargs: Any) -> Any:
+        # The worker begins the claimed send after booking read the snapshot.
+        assert store.reminders.begin_send(V1, claims[V1], clock.now(), 60).status == "ok"
+        monkeypatch.setattr(store.appointments, "replace_plan", write)
+        return write(*args, **kwargs)
+
+    monkeypatch.setattr(store.appointments, "replace_plan", begins_meanwhile)
+    book(store, make_appointment(**EDITED), epidural, clock.now())
+    rec = store.reminders.get(V2)
+    assert rec is not None and rec.waits_for == V1
