@@ -270,7 +270,7 @@ def test_a_send_that_begins_between_planning_and_writing_the_plan_is_still_waite
     world: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    clock, chans, _ = world
+    clock = world[0]
     claims = dict(store.reminders.claim_due(clock.now(), 100, 60))  # claimed, not begun yet
     write = store.appointments.replace_plan
 
