@@ -172,28 +172,31 @@ def _unsent_notices(
 ) -> list[PlannedReminder]:
     """A notice not sent yet (waiting, retrying, or in flight) when the appointment changes
     again: the change cancels it with the old version, so the new version carries it (unless
-    this change brings a fresh one for the same slot), skipped if the earlier one went out."""
+    this change brings a fresh one for the same slot), skipped if any earlier one went out."""
+    open_: dict[tuple[str, int | None, str], list[ReminderRecord]] = {}
+    for rec in snap.reminders:
+        if rec.rule.startswith("notice_") and (rec.state in _WAITING or rec.in_flight):
+            open_.setdefault((rec.rule, rec.medicine, rec.channel), []).append(rec)
     out: list[PlannedReminder] = []
-    for rec in sorted(snap.reminders, key=lambda r: r.version, reverse=True):
-        slot = (rec.rule, rec.medicine, rec.channel)
-        if not rec.rule.startswith("notice_") or slot in taken:
+    for slot, recs in open_.items():
+        if slot in taken:
             continue
-        if not (rec.state in _WAITING or rec.in_flight):
-            continue  # sent, or ended for a reason of its own
-        taken.add(slot)
+        # All of them: a carried notice may itself be waiting for an older one in flight.
+        newest_first = sorted(recs, key=lambda r: r.version, reverse=True)
+        latest = newest_first[0]
         out.append(
             PlannedReminder(
                 appointment_id=new.external_id,
                 version=new.version,
-                rule=rec.rule,
-                message=rec.message,
-                medicine=rec.medicine,
-                channel=rec.channel,
+                rule=latest.rule,
+                message=latest.message,
+                medicine=latest.medicine,
+                channel=latest.channel,
                 nominal_at=now,
                 due_at=now,
-                deadline=rec.deadline,
+                deadline=latest.deadline,
                 state=ReminderState.SCHEDULED,
-                unless_sent=(rec.id,),
+                unless_sent=tuple(r.id for r in newest_first),
             )
         )
     return out

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 import redis
@@ -284,3 +285,29 @@ def test_a_send_that_begins_between_planning_and_writing_the_plan_is_still_waite
     book(store, make_appointment(**EDITED), epidural, clock.now())
     rec = store.reminders.get(V2)
     assert rec is not None and rec.waits_for == V1
+
+
+def test_a_notice_carried_twice_still_waits_for_the_first_one_in_flight(
+    fake: FakeTwilio, store: Store, epidural: Schedule, config: DeliveryConfig, world: Any
+) -> None:
+    clock, chans, sms = world
+    deliver_due(store, clock, chans, config)  # the patient was told
+    later(clock, 60)
+    moved = make_appointment(procedure__start="2027-03-29T09:00:00+02:00")
+    book(store, moved, epidural, clock.now())
+    notice = "APT-1001:{}:notice_reschedule:-:sms"
+
+    def two_edits() -> None:  # while version 2's notice is on the wire
+        for name in ("M. Rossi", "Maria Rossi-Bianchi"):
+            edit = replace(moved, patient=replace(moved.patient, name=name))
+            book(store, edit, epidural, clock.now())
+
+    sms.during = two_edits
+    assert deliver_due(store, clock, chans, config)[notice.format(2)] == "sent"
+    assert store.reminders.get(notice.format(4)).waits_for == notice.format(2)  # type: ignore[union-attr]
+    later(clock, 3600)
+    assert deliver_due(store, clock, chans, config).get(notice.format(4)) == "skipped"
+    sent = [
+        m for m in fake.messages.values() if "notice_reschedule" in unquote(m["status_callback"])
+    ]
+    assert len(sent) == 1
