@@ -42,6 +42,7 @@ _RULE_FIELDS = {
     "per",
     "sms_segments",
     "safety",
+    "not_before",
 }
 _OFFSET_FIELDS = frozenset({"minutes", "hours", "days", "at"})
 _UNTIL_FIELDS = _OFFSET_FIELDS | {"anchor"}
@@ -200,19 +201,8 @@ class _Parser:
                 f"unknown field; expected {sorted(_LATE_FIELDS)}", i, key, f"late.{extra}"
             )
         late = self.enum(LatePolicy, late_raw.get("policy"), i, key, "late.policy")
-        until = None
-        if "until" in late_raw:
-            u = late_raw["until"]
-            if not isinstance(u, dict):
-                raise self.fail(
-                    "must be a table with an anchor and an offset", i, key, "late.until"
-                )
-            u_anchor = self.enum(Anchor, u.get("anchor"), i, key, "late.until.anchor")
-            if u_anchor.is_date and per is not Per.MEDICATION:
-                raise self.fail(
-                    'a medication anchor needs per = "medication"', i, key, "late.until.anchor"
-                )
-            until = Moment(u_anchor, self.offset(u, i, key, "late.until", u_anchor, _UNTIL_FIELDS))
+        until = self.moment(late_raw, "until", i, key, per, "late.until")
+        not_before = self.moment(raw, "not_before", i, key, per, "not_before")
         segments = raw.get("sms_segments", 3)
         if isinstance(segments, bool) or not isinstance(segments, int) or not 1 <= segments <= 10:
             raise self.fail("must be a whole number from 1 to 10", i, key, "sms_segments")
@@ -231,7 +221,24 @@ class _Parser:
             per=per,
             sms_segments=segments,
             safety=safety,
+            not_before=not_before,
         )
+
+    def moment(
+        self, raw: dict[str, Any], name: str, i: int, key: str, per: Per, field: str
+    ) -> Moment | None:
+        """An optional ``{ anchor = ..., <offset> }`` table (late.until, not_before)."""
+        if name not in raw:
+            return None
+        m = raw[name]
+        if not isinstance(m, dict):
+            raise self.fail("must be a table with an anchor and an offset", i, key, field)
+        anchor = self.enum(Anchor, m.get("anchor"), i, key, f"{field}.anchor")
+        if anchor.is_date and per is not Per.MEDICATION:
+            raise self.fail(
+                'a medication anchor needs per = "medication"', i, key, f"{field}.anchor"
+            )
+        return Moment(anchor, self.offset(m, i, key, field, anchor, _UNTIL_FIELDS))
 
     def enum(self, kind: type[_E], value: Any, i: int | None, key: str | None, field: str) -> _E:
         try:

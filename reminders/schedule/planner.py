@@ -88,6 +88,10 @@ def _times(
     nominal = _at(rule.moment, a, med)
     if nominal is None:
         return None  # e.g. a medicine with no resume day entered has no resume reminder
+    if rule.not_before is not None:
+        floor = _at(rule.not_before, a, med)
+        if floor is not None and floor > nominal:
+            nominal = floor
     zone = a.patient.zone
     due = rule.window.fit(nominal, zone).astimezone(UTC)
     until = _at(rule.until, a, med) if rule.until else None

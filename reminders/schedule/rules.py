@@ -112,6 +112,9 @@ class Rule:
     per: Per = Per.APPOINTMENT
     sms_segments: int = 3
     safety: bool = False
+    # Never before this moment, whatever the anchor says (a restart message on the procedure
+    # day must not reach the patient before the injection is over).
+    not_before: Moment | None = None
 
 
 @dataclass(frozen=True)

@@ -421,7 +421,9 @@ def test_the_shipped_default_schedule_says_what_the_file_says() -> None:
     pause = s.rule("medication_pause")
     assert (pause.per, pause.late) == (Per.MEDICATION, LatePolicy.FLAG)
     assert s.rule("day_before").window.outside is Outside.EARLIER
-    assert s.rule("booking_confirmation").sms_segments == 3
+    assert s.rule("booking_confirmation").sms_segments == 4  # it carries the blood-thinner line
+    resume = s.rule("medication_resume")
+    assert resume.not_before == Moment(Anchor.PROCEDURE_END, Offset(minutes=30))
 
 
 def test_load_of_a_missing_file_names_the_path() -> None:
@@ -466,3 +468,14 @@ def test_a_file_broken_only_in_its_last_rule_is_refused_whole(tmp_path: Path) ->
     assert result is None
     assert (info.value.rule, info.value.field) == ("late_extra", "channels")
     assert info.value.line == len(good.splitlines()) + 6
+
+
+def test_not_before_is_read_and_checked_like_late_until(tmp_path: Path) -> None:
+    path = tmp_path / "clinic.toml"
+    path.write_text(
+        second_rule(not_before='{ anchor = "medication_pause", minutes = 0 }'), encoding="utf-8"
+    )
+    with pytest.raises(ScheduleError) as info:
+        load(path)
+    assert where(info.value)[2:] == ("escort", "not_before.anchor")
+    assert "needs per" in str(info.value)

@@ -593,3 +593,22 @@ def test_the_default_schedule_for_the_sample_appointment_is_due_at_these_local_t
         "next_day": "2027-03-29 10:00 CEST",
     }
     assert {r.state for r in reminders} == {ReminderState.SCHEDULED}
+
+
+def test_a_restart_on_the_procedure_day_is_planned_only_after_the_procedure() -> None:
+    # The doctor's restart day is the injection day: 08:00 would be hours before a 13:00
+    # spinal injection. The message waits until 30 minutes after the procedure ends.
+    schedule = load(DEFAULTS_DIR / "epidural_steroid_injection.toml")
+    appt = make_appointment(
+        procedure__start="2027-03-28T13:00:00+02:00",
+        medications=[
+            {"name": "Apixaban 5 mg", "pause_from": "2027-03-25", "resume_on": "2027-03-28"}
+        ],
+    )
+    booked = datetime(2027, 3, 20, 10, 0, tzinfo=UTC)
+    planned = [p for p in plan(appt, schedule, booked) if p.rule == "medication_resume"]
+    assert planned and all(p.due_at == appt.procedure.end + timedelta(minutes=30) for p in planned)
+    assert all(p.due_at > appt.procedure.end for p in planned)
+    later_day = make_appointment(procedure__start="2027-03-28T13:00:00+02:00")  # resumes 03-29
+    (p, *_) = [p for p in plan(later_day, schedule, booked) if p.rule == "medication_resume"]
+    assert p.due_at == datetime(2027, 3, 29, 6, 0, tzinfo=UTC)  # 08:00 in Berlin, as before
