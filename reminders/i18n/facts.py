@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
+import re
+
 from reminders.i18n.messages import Facts
-from reminders.model import Appointment
+from reminders.model import Appointment, Medication
+
+# Aspirin (acetylsalicylic acid) as doctors write it in the shipped languages: when one is
+# paused, "aspirin is usually not stopped" would contradict the doctor.
+_ASPIRIN = re.compile(
+    r"\b(aspirin\w*|aspirina|aspiryna|ass|asa|acetylsalicyl\w*|acetilsalicil\w*|"
+    r"acétylsalicyl\w*|acetylosalicyl\w*|asetilsalisil\w*)|阿司匹林|乙酰水杨酸|أسبرين|اسبرين|أسبيرين",
+    re.IGNORECASE,
+)
+
+
+def is_aspirin(m: Medication) -> bool:
+    return bool(_ASPIRIN.search(m.name.replace("-", " ")))
 
 
 def facts_for(appt: Appointment, medicine: int | None = None) -> Facts:
@@ -17,4 +31,5 @@ def facts_for(appt: Appointment, medicine: int | None = None) -> Facts:
         start=appt.procedure.start,
         end=appt.procedure.end,
         medicine=appt.medications[medicine] if medicine is not None else None,
+        paused_aspirin=any(m.pause_from is not None and is_aspirin(m) for m in appt.medications),
     )

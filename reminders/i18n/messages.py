@@ -33,6 +33,11 @@ DEFAULT_SMS_SEGMENTS = 3
 # for 5 segments (and the schedule's rules say 5), so that a doctor's note of realistic length
 # travels in the SMS in every language.
 MEDICATION_SMS_SEGMENTS = 5
+# The booking confirmation is the one SMS every patient gets, so it also carries the clinic's
+# blood-thinner warning (patients without email would otherwise never read it): 4 segments.
+BOOKING_SMS_SEGMENTS = 4
+# Cancellation and reschedule notices also say what happens to the medicine instructions.
+NOTICE_SMS_SEGMENTS = 4
 # The email always carries the doctor's note verbatim (models.NOTE_MAX_CHARS caps it); an SMS
 # carries it only when the whole SMS stays within its segment budget, and otherwise asks the
 # patient to read the email or call the clinic. The note is never shortened.
@@ -52,6 +57,9 @@ class Facts:
     medicine: Medication | None = None
     previous_start: datetime | None = None
     changes: tuple[str, ...] = field(default_factory=tuple)
+    # The doctor paused an aspirin-type medicine for this appointment: "aspirin is usually not
+    # stopped" would contradict that instruction, so it is not said.
+    paused_aspirin: bool = False
 
     @property
     def drive_until(self) -> datetime:
@@ -107,6 +115,12 @@ class Env:
     def note(self) -> str:
         return self.iso.auto(self.med.note.strip())
 
+    @property
+    def restart_on_procedure_day(self) -> bool:
+        """The doctor's restart day is the day of the injection: "after your injection"."""
+        resume = self.med.resume_on
+        return resume is not None and resume == self.facts.start.astimezone(self.f.zone).date()
+
     def day(self, at: datetime | date) -> str:
         """Weekday and date in the patient's zone (a plain date is taken as it is)."""
         return self.iso.auto(self.f.day(at))
@@ -150,6 +164,16 @@ def _greeting(e: Env) -> str:
 
 
 def _no_self_change(e: Env) -> str:
+    if e.facts.paused_aspirin:
+        # TRANSLATORS: Email, the safety paragraph when the doctor paused an aspirin-type
+        # medicine; at most 300 characters. Same as the paragraph below, but the last sentence
+        # points to the doctor's instruction instead of saying aspirin is usually not stopped.
+        return e.t.fmt(
+            "common.email",
+            "Do not stop any medicine or change its dose unless the radiology clinic and your "
+            "own doctor have told you to. Blood thinners protect you against stroke and heart "
+            "attack. For aspirin, follow your doctor's instruction.",
+        )
     # TRANSLATORS: Email, safety paragraph of every medication email and of the new-date email;
     # at most 300 characters. Keep the meaning exact: the patient must not stop or change any
     # medicine on their own; blood thinners prevent stroke and heart attack; aspirin is usually
@@ -181,21 +205,60 @@ def _no_driving_email(e: Env) -> str:
 # --- medication: the doctor's note, the restart day --------------------------------------------
 
 
-def _with_note_sms(e: Env, text: str) -> str:
-    """The SMS with the doctor's note verbatim when the whole SMS fits its segment budget;
-    otherwise with a pointer to the email and the phone. Never a shortened note."""
+def _medication_sms(e: Env, *lead: str, restart: bool = True) -> str:
+    """A medication SMS: what the doctor said, when it may be restarted, the doctor's note
+    verbatim when the whole SMS fits its segment budget, then the safety line and the phone.
+    A note that does not fit is never shortened: the patient is told where to read it."""
+    tail = _medication_sms_tail(e)
+    body = " ".join((*lead, _restart_sms(e)) if restart else lead)
     if not e.med.note.strip():
-        return text
-    # TRANSLATORS: SMS, appended to the medication SMS when the doctor wrote a note; at most 20
+        return f"{body} {tail}"
+    # TRANSLATORS: SMS, in the medication SMS when the doctor wrote a note; at most 20
     # characters besides the note. {note}: the doctor's note exactly as written, e.g. "Take
     # half a tablet on Monday".
-    full = text + " " + e.t.fmt("medication.sms", "Doctor's note: {note}", note=e.note)
+    note = e.t.fmt("medication.sms", "Doctor's note: {note}", note=e.note)
+    full = f"{body} {note} {tail}"
     if segments(sms_text(full)) <= e.sms_segments:
         return full
-    # TRANSLATORS: SMS, appended to the medication SMS instead of the doctor's note when the
-    # note is too long for the SMS; at most 70 characters. "us" is the radiology clinic.
+    # TRANSLATORS: SMS, in the medication SMS instead of the doctor's note when the note is too
+    # long for the SMS; at most 70 characters. "us" is the radiology clinic.
     pointer = e.t.fmt("medication.sms", "Your doctor left a note: see our email or call us.")
-    return text + " " + pointer
+    return f"{body} {pointer} {tail}"
+
+
+def _medication_sms_tail(e: Env) -> str:
+    # TRANSLATORS: SMS, last sentence of every medication SMS. {phone}: clinic phone. "us" is
+    # the radiology clinic. At most 90 characters besides the phone.
+    return e.t.fmt(
+        "medication.sms",
+        "Change no other medicine without us and your doctor. Questions: {phone}",
+        phone=e.phone,
+    )
+
+
+def _restart_sms(e: Env) -> str:
+    """When the medicine may be taken again, in every medication SMS: a pause with no restart
+    day must never read as a permanent stop."""
+    if e.med.resume_on is None:
+        # TRANSLATORS: SMS, medication SMS when the doctor gave no restart day; at most 60
+        # characters. "it" is the paused medicine.
+        return e.t.fmt("medication.sms", "Your doctor will tell you when to restart it.")
+    if e.restart_on_procedure_day:
+        # TRANSLATORS: SMS, medication SMS when the restart day is the day of the injection;
+        # at most 70 characters besides the date. {resume_date}: e.g. "Sun, Mar 28". It must
+        # be clear that the medicine is restarted only after the injection.
+        return e.t.fmt(
+            "medication.sms",
+            "You may restart it on {resume_date}, after your injection.",
+            resume_date=e.day(e.med.resume_on),
+        )
+    # TRANSLATORS: SMS, medication SMS: the restart day the doctor entered; at most 50
+    # characters besides the date. {resume_date}: e.g. "Mon, Mar 29".
+    return e.t.fmt(
+        "medication.sms",
+        "You may restart it on {resume_date}.",
+        resume_date=e.day(e.med.resume_on),
+    )
 
 
 def _doctor_note_email(e: Env) -> list[str]:
@@ -218,6 +281,19 @@ def _resume_line(e: Env) -> list[str]:
                 medicine=e.medicine,
             )
         ]
+    if e.restart_on_procedure_day:
+        # TRANSLATORS: Email, medication emails, when the restart day is the day of the
+        # injection; at most 170 characters. {medicine}: e.g. "Apixaban 5 mg"; {resume_date}:
+        # e.g. "Sun, Mar 28". It must be clear that it is restarted only after the injection.
+        return [
+            e.t.fmt(
+                "medication.email",
+                "Your doctor said you may restart {medicine} on {resume_date}, after your "
+                "injection.",
+                medicine=e.medicine,
+                resume_date=e.day(e.med.resume_on),
+            )
+        ]
     # TRANSLATORS: Email, medication emails; at most 150 characters. {medicine}: e.g.
     # "Apixaban 5 mg"; {resume_date}: the day the doctor said it may be restarted, e.g. "Mon,
     # Mar 29".
@@ -235,17 +311,21 @@ def _resume_line(e: Env) -> list[str]:
 
 
 def booking_confirmation_sms(e: Env) -> str:
-    # TRANSLATORS: SMS sent when the appointment is booked; the whole SMS must fit 3 segments
-    # (about 200 characters for non-Latin scripts or accented letters). {clinic}: clinic name,
-    # e.g. "Riverside Radiology"; {date}: weekday and date, e.g. "Fri, Mar 26"; {time}: e.g.
-    # "9:00 AM"; {n}: hours without driving, always 24 in practice; {phone}: clinic phone, e.g.
-    # "+49 30 1234567".
+    # TRANSLATORS: SMS sent when the appointment is booked; the whole SMS must fit 4 segments
+    # (about 260 characters for non-Latin scripts or accented letters). It is the one SMS every
+    # patient gets, so it carries the clinic's blood-thinner warning: keep its meaning exact
+    # (do not stop them unless both the clinic and the patient's own doctor say so). {clinic}:
+    # clinic name, e.g. "Riverside Radiology"; {date}: weekday and date, e.g. "Fri, Mar 26";
+    # {time}: e.g. "9:00 AM"; {n}: hours without driving, always 24 in practice; {phone}:
+    # clinic phone, e.g. "+49 30 1234567". "we" is the radiology clinic.
     return e.t.nfmt(
         "booking_confirmation.sms",
         "{clinic}: your injection is booked for {date} at {time}. No driving for {n} hour "
-        "afterwards: please arrange an escort home. Questions: {phone}",
+        "afterwards: please arrange an escort home. On blood thinners? Do not stop them unless "
+        "we and your doctor tell you to. Questions: {phone}",
         "{clinic}: your injection is booked for {date} at {time}. No driving for {n} hours "
-        "afterwards: please arrange an escort home. Questions: {phone}",
+        "afterwards: please arrange an escort home. On blood thinners? Do not stop them unless "
+        "we and your doctor tell you to. Questions: {phone}",
         NO_DRIVING_HOURS,
         clinic=e.clinic,
         phone=e.phone,
@@ -291,22 +371,20 @@ def booking_confirmation_email(e: Env) -> Email:
 
 
 def medication_heads_up_sms(e: Env) -> str:
-    # TRANSLATORS: SMS the day before the doctor's pause day for one medicine; with the doctor's
-    # note it must fit 3 segments (about 200 characters for non-Latin scripts or accented
-    # letters), so keep it short. {clinic}: clinic name; {medicine}: as the doctor entered it,
-    # e.g. "Apixaban 5 mg"; {pause_date}: first day without it, e.g. "Thu, Mar 25"; {phone}:
-    # clinic phone. "us" is the radiology clinic.
-    text = e.t.fmt(
+    # TRANSLATORS: SMS the day before the doctor's pause day for one medicine: its first
+    # sentence (the restart day, the doctor's note and "Change no other medicine..." follow);
+    # the whole SMS must fit 5 segments, so keep it short. {clinic}: clinic name; {medicine}: as
+    # the doctor entered it, e.g. "Apixaban 5 mg"; {pause_date}: first day without it, e.g.
+    # "Thu, Mar 25". "Last day" means the last day of the usual doses, not one last dose.
+    lead = e.t.fmt(
         "medication_heads_up.sms",
         "{clinic}: as your doctor instructed, today is your last day of {medicine}; do not take "
-        "it from {pause_date}. Change no other medicine without us and your doctor. "
-        "Questions: {phone}",
+        "it from {pause_date}.",
         clinic=e.clinic,
         medicine=e.medicine,
-        phone=e.phone,
         pause_date=e.day(e.med.pause_from) if e.med.pause_from else "",
     )
-    return _with_note_sms(e, text)
+    return _medication_sms(e, lead)
 
 
 def medication_heads_up_email(e: Env) -> Email:
@@ -337,19 +415,17 @@ def medication_heads_up_email(e: Env) -> Email:
 
 
 def medication_pause_sms(e: Env) -> str:
-    # TRANSLATORS: SMS on the day the doctor said to pause one medicine; with the doctor's note
-    # it must fit 3 segments (about 200 characters for non-Latin scripts or accented letters),
-    # so keep it short. {clinic}: clinic name; {medicine}: e.g. "Apixaban 5 mg"; {phone}:
-    # clinic phone. "us" is the radiology clinic.
-    text = e.t.fmt(
+    # TRANSLATORS: SMS on the day the doctor said to pause one medicine: its first sentence (the
+    # restart day, the doctor's note and "Change no other medicine..." follow); the whole SMS
+    # must fit 5 segments, so keep it short. {clinic}: clinic name; {medicine}: e.g. "Apixaban
+    # 5 mg".
+    lead = e.t.fmt(
         "medication_pause.sms",
-        "{clinic}: as your doctor instructed, do not take {medicine} from today. Change no other "
-        "medicine without us and your doctor. Questions: {phone}",
+        "{clinic}: as your doctor instructed, do not take {medicine} from today.",
         clinic=e.clinic,
         medicine=e.medicine,
-        phone=e.phone,
     )
-    return _with_note_sms(e, text)
+    return _medication_sms(e, lead)
 
 
 def medication_pause_email(e: Env) -> Email:
@@ -375,22 +451,63 @@ def medication_pause_email(e: Env) -> Email:
 
 
 def medication_resume_sms(e: Env) -> str:
-    # TRANSLATORS: SMS on the day the doctor said a paused medicine may be restarted; with the
-    # doctor's note it must fit 3 segments (about 200 characters for non-Latin scripts or
-    # accented letters). {clinic}: clinic name; {medicine}: e.g. "Apixaban 5 mg"; {phone}:
-    # clinic phone.
-    text = e.t.fmt(
-        "medication_resume.sms",
-        "{clinic}: your doctor said you may restart {medicine} from today. Unsure about the "
-        "dose? Ask your doctor or call {phone}",
-        clinic=e.clinic,
-        medicine=e.medicine,
-        phone=e.phone,
-    )
+    if e.restart_on_procedure_day:
+        # TRANSLATORS: SMS sent after the injection when the doctor's restart day is the day of
+        # the injection; with the doctor's note it must fit 5 segments. {clinic}: clinic name;
+        # {medicine}: e.g. "Apixaban 5 mg"; {phone}: clinic phone.
+        text = e.t.fmt(
+            "medication_resume.sms",
+            "{clinic}: your doctor said you may restart {medicine} today, after your injection. "
+            "Unsure about the dose? Ask your doctor or call {phone}",
+            clinic=e.clinic,
+            medicine=e.medicine,
+            phone=e.phone,
+        )
+    else:
+        # TRANSLATORS: SMS on the day the doctor said a paused medicine may be restarted; with
+        # the doctor's note it must fit 5 segments. {clinic}: clinic name; {medicine}: e.g.
+        # "Apixaban 5 mg"; {phone}: clinic phone.
+        text = e.t.fmt(
+            "medication_resume.sms",
+            "{clinic}: your doctor said you may restart {medicine} from today. Unsure about the "
+            "dose? Ask your doctor or call {phone}",
+            clinic=e.clinic,
+            medicine=e.medicine,
+            phone=e.phone,
+        )
     return _with_note_sms(e, text)
 
 
+def _with_note_sms(e: Env, text: str) -> str:
+    """``text`` and the doctor's note verbatim when the whole SMS fits its segment budget, else
+    where to read the note. Never a shortened note."""
+    if not e.med.note.strip():
+        return text
+    full = text + " " + e.t.fmt("medication.sms", "Doctor's note: {note}", note=e.note)
+    if segments(sms_text(full)) <= e.sms_segments:
+        return full
+    return (
+        text + " " + e.t.fmt("medication.sms", "Your doctor left a note: see our email or call us.")
+    )
+
+
 def medication_resume_email(e: Env) -> Email:
+    if e.restart_on_procedure_day:
+        # TRANSLATORS: Email, sent after the injection when the restart day is the day of the
+        # injection; at most 200 characters. {medicine}: e.g. "Apixaban 5 mg".
+        said = e.t.fmt(
+            "medication_resume.email",
+            "Your doctor said you may restart {medicine} today, after your injection.",
+            medicine=e.medicine,
+        )
+    else:
+        # TRANSLATORS: Email, restart day; at most 200 characters. {medicine}: e.g.
+        # "Apixaban 5 mg". Say only what the doctor said: nothing about the dose.
+        said = e.t.fmt(
+            "medication_resume.email",
+            "Your doctor said you may restart {medicine} from today.",
+            medicine=e.medicine,
+        )
     return Email(
         # TRANSLATORS: Email subject, the day a paused medicine may be restarted, at most 60
         # characters besides the medicine. {medicine}: e.g. "Apixaban 5 mg".
@@ -399,13 +516,7 @@ def medication_resume_email(e: Env) -> Email:
         ),
         paragraphs=[
             _greeting(e),
-            # TRANSLATORS: Email, restart day; at most 200 characters. {medicine}: e.g.
-            # "Apixaban 5 mg".
-            e.t.fmt(
-                "medication_resume.email",
-                "Your doctor said you may restart {medicine} from today, as before your injection.",
-                medicine=e.medicine,
-            ),
+            said,
             *_doctor_note_email(e),
             # TRANSLATORS: Email, restart day: what to do when unsure; at most 150 characters.
             e.t.fmt(
@@ -629,13 +740,15 @@ def next_day_email(e: Env) -> Email:
 
 
 def cancellation_sms(e: Env) -> str:
-    # TRANSLATORS: SMS when the clinic cancels; the whole SMS must fit 3 segments (about 200
-    # characters for non-Latin scripts or accented letters). {clinic}: clinic name; {date}:
-    # e.g. "Fri, Mar 26"; {time}: e.g. "9:00 AM"; {phone}: clinic phone.
+    # TRANSLATORS: SMS when the clinic cancels; the whole SMS must fit 4 segments (about 260
+    # characters for non-Latin scripts or accented letters). It must say that the medicine
+    # instructions for this appointment (a pause, a restart day) no longer apply. {clinic}:
+    # clinic name; {date}: e.g. "Fri, Mar 26"; {time}: e.g. "9:00 AM"; {phone}: clinic phone.
     return e.t.fmt(
         "cancellation.sms",
-        "{clinic}: your injection on {date} at {time} is cancelled. Ask your doctor before "
-        "restarting or changing any medicine. Questions: {phone}",
+        "{clinic}: your injection on {date} at {time} is cancelled. Our medicine instructions "
+        "for it no longer apply: ask us or your doctor before restarting or changing any "
+        "medicine. Questions: {phone}",
         clinic=e.clinic,
         phone=e.phone,
         **_when(e, e.facts.start),
@@ -659,12 +772,13 @@ def cancellation_email(e: Env) -> Email:
                 "Your injection on {date} at {time} has been cancelled.",
                 **_when(e, f.start),
             ),
-            # TRANSLATORS: Email, cancellation: medicines; at most 250 characters. {phone}:
+            # TRANSLATORS: Email, cancellation: medicines; at most 300 characters. {phone}:
             # clinic phone, e.g. "+49 30 1234567".
             e.t.fmt(
                 "cancellation.email",
-                "If you paused a medicine for this appointment, ask your doctor before "
-                "restarting or changing it. Call us on {phone} to book a new appointment.",
+                "The medicine instructions we sent you for this appointment no longer apply. "
+                "If you paused a medicine for it, ask us or your own doctor before restarting "
+                "or changing it. Call us on {phone} to book a new appointment.",
                 phone=e.phone,
             ),
             _sign(e),
@@ -673,13 +787,15 @@ def cancellation_email(e: Env) -> Email:
 
 
 def reschedule_sms(e: Env) -> str:
-    # TRANSLATORS: SMS when the appointment moves; the whole SMS must fit 3 segments (about 200
-    # characters for non-Latin scripts or accented letters). {clinic}: clinic name; {date}: new
-    # date, e.g. "Fri, Mar 26"; {time}: new time, e.g. "9:00 AM"; {phone}: clinic phone.
+    # TRANSLATORS: SMS when the appointment moves; the whole SMS must fit 4 segments (about 260
+    # characters for non-Latin scripts or accented letters). It must say that the earlier
+    # medicine dates no longer apply and that new ones follow. {clinic}: clinic name; {date}:
+    # new date, e.g. "Fri, Mar 26"; {time}: new time, e.g. "9:00 AM"; {phone}: clinic phone.
     return e.t.fmt(
         "reschedule.sms",
-        "{clinic}: your injection has moved to {date} at {time}. Earlier dates no longer apply; "
-        "new reminders will follow. Questions: {phone}",
+        "{clinic}: your injection has moved to {date} at {time}. The earlier medicine dates no "
+        "longer apply; new ones will follow. Change no medicine without us and your doctor. "
+        "Questions: {phone}",
         clinic=e.clinic,
         phone=e.phone,
         **_when(e, e.facts.start),
@@ -724,49 +840,26 @@ def medication_correction_sms(e: Env) -> str:
     # TRANSLATORS: SMS, first sentence of a correction sent when the doctor changed a
     # medicine's instructions after the patient had received them; the whole SMS must fit 5
     # segments. {clinic}: clinic name; {medicine}: e.g. "Apixaban 5 mg".
-    parts = [
-        e.t.fmt(
-            "medication_correction.sms",
-            "{clinic}: your doctor changed the instructions for {medicine}; this replaces our "
-            "earlier message.",
-            clinic=e.clinic,
-            medicine=e.medicine,
-        )
-    ]
+    lead = e.t.fmt(
+        "medication_correction.sms",
+        "{clinic}: your doctor changed the instructions for {medicine}; this replaces our "
+        "earlier message.",
+        clinic=e.clinic,
+        medicine=e.medicine,
+    )
     if e.med.pause_from is not None:
         # TRANSLATORS: SMS, correction: the new pause day. {pause_date}: first day without the
         # medicine, e.g. "Thu, Mar 25". At most 50 characters besides the date.
-        parts.append(
-            e.t.fmt(
-                "medication_correction.sms",
-                "Do not take it from {pause_date}.",
-                pause_date=e.day(e.med.pause_from),
-            )
-        )
-    else:
-        # TRANSLATORS: SMS, correction: the doctor no longer asks for a pause. At most 50
-        # characters.
-        parts.append(e.t.fmt("medication_correction.sms", "You no longer need to pause it."))
-    if e.med.resume_on is not None:
-        # TRANSLATORS: SMS, correction: the new restart day. {resume_date}: e.g. "Mon, Mar 29".
-        # At most 50 characters besides the date.
-        parts.append(
-            e.t.fmt(
-                "medication_correction.sms",
-                "You may restart it on {resume_date}.",
-                resume_date=e.day(e.med.resume_on),
-            )
-        )
-    # TRANSLATORS: SMS, last sentence of the correction. {phone}: clinic phone. "us" is the
-    # radiology clinic. At most 90 characters besides the phone.
-    parts.append(
-        e.t.fmt(
+        pause = e.t.fmt(
             "medication_correction.sms",
-            "Change no other medicine without us and your doctor. Questions: {phone}",
-            phone=e.phone,
+            "Do not take it from {pause_date}.",
+            pause_date=e.day(e.med.pause_from),
         )
-    )
-    return _with_note_sms(e, " ".join(parts))
+        return _medication_sms(e, lead, pause)
+    # TRANSLATORS: SMS, correction: the doctor no longer asks for a pause. At most 50
+    # characters.
+    no_pause = e.t.fmt("medication_correction.sms", "You no longer need to pause it.")
+    return _medication_sms(e, lead, no_pause, restart=e.med.resume_on is not None)
 
 
 def medication_correction_email(e: Env) -> Email:
@@ -810,7 +903,7 @@ def medication_correction_email(e: Env) -> Email:
         paragraphs=[
             _greeting(e),
             *lines,
-            *(_resume_line(e) if e.med.resume_on is not None else []),
+            *_resume_line(e),  # also "your doctor will tell you when" without a restart day
             *_doctor_note_email(e),
             _no_self_change(e),
             _sign(e),
@@ -821,7 +914,12 @@ def medication_correction_email(e: Env) -> Email:
 MESSAGES: dict[str, MessageDef] = {
     m.key: m
     for m in (
-        MessageDef("booking_confirmation", booking_confirmation_sms, booking_confirmation_email),
+        MessageDef(
+            "booking_confirmation",
+            booking_confirmation_sms,
+            booking_confirmation_email,
+            sms_segments=BOOKING_SMS_SEGMENTS,
+        ),
         MessageDef(
             "medication_heads_up",
             medication_heads_up_sms,
@@ -847,8 +945,12 @@ MESSAGES: dict[str, MessageDef] = {
         MessageDef("day_before", day_before_sms, day_before_email),
         MessageDef("after_procedure", after_procedure_sms, after_procedure_email),
         MessageDef("next_day", next_day_sms, next_day_email),
-        MessageDef("cancellation", cancellation_sms, cancellation_email),
-        MessageDef("reschedule", reschedule_sms, reschedule_email),
+        MessageDef(
+            "cancellation", cancellation_sms, cancellation_email, sms_segments=NOTICE_SMS_SEGMENTS
+        ),
+        MessageDef(
+            "reschedule", reschedule_sms, reschedule_email, sms_segments=NOTICE_SMS_SEGMENTS
+        ),
         MessageDef(
             "medication_correction",
             medication_correction_sms,
