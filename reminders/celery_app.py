@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import sys
 from typing import Any
 
 from celery import Celery, Task
@@ -57,12 +58,24 @@ app.config_from_object("celeryconfig")
 app.autodiscover_tasks(["reminders"], related_name="tasks", force=True)
 
 
+def _build_or_exit(with_channels: bool) -> None:
+    """Build the Services at start, or stop the process. Celery logs and swallows what a signal
+    handler raises and would start anyway; SystemExit is not swallowed."""
+    try:
+        sv = services()
+        if with_channels:
+            _ = sv.channels
+    except Exception as exc:  # whatever stops the build stops the process, said plainly
+        print(f"error: cannot start: {exc}", file=sys.stderr, flush=True)
+        raise SystemExit(1) from exc
+
+
 @worker_init.connect
 def _build_for_worker(**_: Any) -> None:
     # The channels too: a worker that cannot send must not start claiming.
-    _ = services().channels
+    _build_or_exit(with_channels=True)
 
 
 @beat_init.connect
 def _build_for_beat(**_: Any) -> None:
-    services()
+    _build_or_exit(with_channels=False)

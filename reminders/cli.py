@@ -14,7 +14,7 @@ from reminders import __version__
 from reminders import settings as settings_mod
 from reminders.i18n import MESSAGE_KEYS
 from reminders.model import CHANNELS, Location, ValidationError
-from reminders.schedule import ScheduleError, find, load
+from reminders.schedule import Schedule, ScheduleError, SchedulesBroken, load
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -25,7 +25,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(args.run(args))
-    except (ScheduleError, ValidationError, ValueError) as exc:
+    except (ScheduleError, SchedulesBroken, ValidationError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 
@@ -53,7 +53,9 @@ def _parser() -> argparse.ArgumentParser:
         help="a medicine the doctor paused; repeat for more",
     )
     pv.add_argument(
-        "--schedule", default="epidural_steroid_injection", help="schedule name or TOML file"
+        "--schedule",
+        default="epidural_steroid_injection",
+        help="a procedure the service has a schedule for, or a TOML file's path (with / or .toml)",
     )
     pv.add_argument("--channels", default=",".join(CHANNELS), type=_channels)
     pv.add_argument("--now", type=_aware, help="ISO time of booking (default: now)")
@@ -62,8 +64,12 @@ def _parser() -> argparse.ArgumentParser:
 
     sc = sub.add_parser("schedule", help="staff schedule files")
     scs = sc.add_subparsers(title="schedule commands")
-    chk = scs.add_parser("check", help="validate schedule files (default: all shipped ones)")
-    chk.add_argument("files", nargs="*")
+    chk = scs.add_parser(
+        "check",
+        help="validate schedule files (default: every one the service loads: the shipped ones, "
+        "overridden by REMINDERS_SCHEDULE_DIR)",
+    )
+    chk.add_argument("files", nargs="*", help="check only these files (before deploying them)")
     chk.set_defaults(run=_schedule_check)
 
     i18n = sub.add_parser("i18n", help="translation catalogs (for translators)")
@@ -111,7 +117,7 @@ def _preview(args: argparse.Namespace) -> int:
     )
 
     s = settings_mod.load()
-    schedule = load(find(args.schedule, s.schedule_dir), MESSAGE_KEYS)
+    schedule = _schedule(args.schedule, s.schedule_dir)
     now = args.now or datetime.now(UTC)
     appt = sample_appointment(
         procedure_at=args.procedure_at,
@@ -132,10 +138,43 @@ def _preview(args: argparse.Namespace) -> int:
     return 0
 
 
-def _schedule_check(args: argparse.Namespace) -> int:
-    from reminders.schedule.loader import DEFAULTS_DIR  # noqa: PLC0415
+def _schedule(name_or_file: str, schedule_dir: Path | None) -> Schedule:
+    """A file named explicitly (a path), else the schedule the service uses for a procedure."""
+    if "/" in name_or_file or name_or_file.endswith(".toml"):
+        return load(name_or_file, MESSAGE_KEYS)
+    from reminders.schedule.registry import Registry  # noqa: PLC0415
 
-    files = args.files or sorted(str(p) for p in DEFAULTS_DIR.glob("*.toml"))
+    return Registry.build(schedule_dir, MESSAGE_KEYS).get(name_or_file)
+
+
+def _schedule_check(args: argparse.Namespace) -> int:
+    if args.files:
+        return _check_files(args.files)
+    from reminders.schedule.registry import load_all  # noqa: PLC0415
+
+    schedule_dir = settings_mod.load().schedule_dir
+    loaded, problems = load_all(schedule_dir, MESSAGE_KEYS)
+    where = f"REMINDERS_SCHEDULE_DIR={schedule_dir}" if schedule_dir else "the shipped schedules"
+    print(f"checking what the service loads: {where}")
+    for procedure, entry in loaded.items():
+        over = f", overrides {entry.overrides}" if entry.overrides else ""
+        print(
+            f"ok   {procedure}: {entry.path} ({entry.origin}{over}), "
+            f"{len(entry.schedule.rules)} rules, sha256 {entry.sha256}"
+        )
+    for problem in problems:
+        print(f"FAIL {problem}", file=sys.stderr)
+    if problems:
+        print(
+            f"{len(problems)} problem(s): the worker, beat and API refuse to start",
+            file=sys.stderr,
+        )
+    return 1 if problems else 0
+
+
+def _check_files(files: list[str]) -> int:
+    from reminders.schedule.registry import is_procedure_name  # noqa: PLC0415
+
     failed = 0
     for f in files:
         try:
@@ -145,6 +184,12 @@ def _schedule_check(args: argparse.Namespace) -> int:
             failed += 1
             continue
         print(f"ok   {f}: {schedule.procedure}, {len(schedule.rules)} rules")
+        stem = Path(f).stem
+        if stem != schedule.procedure or not is_procedure_name(stem):
+            print(
+                f"note {f}: the service loads it only as {schedule.procedure}.toml in "
+                "REMINDERS_SCHEDULE_DIR"
+            )
     return 1 if failed else 0
 
 

@@ -146,7 +146,7 @@ def load() -> Settings:
         broker_url=env_str("CELERY_BROKER_URL", redis_url),
         queue=env_str("REMINDERS_QUEUE", "reminders"),
         key_prefix=env_str("REMINDERS_KEY_PREFIX", "rmd"),
-        schedule_dir=Path(d) if (d := _raw("REMINDERS_SCHEDULE_DIR")) else None,
+        schedule_dir=_schedule_dir(),
         dispatch_interval=env_float("REMINDERS_DISPATCH_INTERVAL", 15.0, minimum=0.05),
         dispatch_batch=env_int("REMINDERS_DISPATCH_BATCH", 500, minimum=1),
         claim_lease=env_int("REMINDERS_CLAIM_LEASE", 300, minimum=1),
@@ -298,6 +298,31 @@ def shipped_locales_dir() -> Path:
         if (candidate / "messages.pot").is_file():
             return candidate
     return installed
+
+
+def _schedule_dir() -> Path | None:
+    """The clinic's own schedule files. A folder that is missing (mistyped, not mounted) or
+    holds no schedule stops the service: it must never fall back to the shipped schedules
+    unnoticed. The files themselves are checked when they are loaded (``wiring``)."""
+    raw = _raw("REMINDERS_SCHEDULE_DIR")
+    if not raw:
+        return None
+    path = Path(raw)
+    hint = "unset REMINDERS_SCHEDULE_DIR to use only the shipped schedules"
+    if not path.is_dir():
+        what = "not a folder" if path.exists() else "no such folder"
+        raise ImproperlyConfigured(f"REMINDERS_SCHEDULE_DIR: {what}: {path} ({hint})")
+    try:
+        names = [p.name for p in path.iterdir() if p.suffix == ".toml"]
+    except OSError as exc:
+        raise ImproperlyConfigured(
+            f"REMINDERS_SCHEDULE_DIR: cannot read {path}: {exc.strerror}"
+        ) from None
+    if not [n for n in names if not n.startswith(".")]:
+        raise ImproperlyConfigured(
+            f"REMINDERS_SCHEDULE_DIR: no schedule files (*.toml) in {path} ({hint})"
+        )
+    return path
 
 
 def _locales_dir() -> Path:

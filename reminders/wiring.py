@@ -1,8 +1,9 @@
 """The composition root: everything a process needs, built once from settings and handed to
 the Celery tasks (through the base task), the HTTP app (through a dependency) and the CLI.
 
-``build()`` validates the settings and, for a worker, builds the channels, so that a process
-with a broken setting stops at start, naming the variable."""
+``build()`` validates the settings and loads every schedule file (``Schedules``), and for a
+worker builds the channels, so that a process with a broken setting or schedule file stops at
+start, naming the variable or the file, line, rule and field."""
 
 from __future__ import annotations
 
@@ -19,31 +20,25 @@ from reminders.channels import registry as channel_registry
 from reminders.delivery import DeliveryConfig
 from reminders.delivery.fallback import safety_from
 from reminders.i18n import MESSAGE_KEYS
-from reminders.schedule import Schedule, ScheduleError, find, load
+from reminders.schedule import Registry, ScheduleError
 from reminders.store import Store
 
 
-class Schedules:
-    """The staff schedules by procedure name, loaded once per process."""
+class Schedules(Registry):
+    """The registry (``schedule.registry``): every schedule file the process uses, shipped
+    defaults overridden by REMINDERS_SCHEDULE_DIR, loaded and validated once at start and
+    looked up by procedure name only."""
 
-    def __init__(self, schedule_dir: Path | None) -> None:
-        self.schedule_dir = schedule_dir
-        self._get = functools.cache(self._load)
-
-    def _load(self, procedure: str) -> Schedule:
-        return load(find(procedure, self.schedule_dir), MESSAGE_KEYS)
-
-    def get(self, procedure: str) -> Schedule:
-        """Raises ScheduleError (or OSError) when there is no usable schedule of that name."""
-        return self._get(procedure)
-
-    def path(self, procedure: str) -> Path:
-        return find(procedure, self.schedule_dir)
+    @classmethod
+    def load(cls, schedule_dir: Path | None) -> Schedules:
+        """Raises SchedulesBroken naming every file that cannot be used (file, line, rule and
+        field), so that no process starts with a schedule it would refuse bookings for."""
+        return cls.build(schedule_dir, MESSAGE_KEYS)
 
     def sms_budget(self, procedure: str, rule: str) -> int | None:
         try:
             return self.get(procedure).rule(rule).sms_segments
-        except (KeyError, ScheduleError, OSError):
+        except (KeyError, ScheduleError):
             return None
 
 
@@ -102,5 +97,5 @@ def build(settings: settings_mod.Settings | None = None) -> Services:
         redis=client,
         store=Store(client, s.key_prefix),
         clock=clock_mod.from_spec(s.clock),
-        schedules=Schedules(s.schedule_dir),
+        schedules=Schedules.load(s.schedule_dir),
     )

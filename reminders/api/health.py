@@ -18,7 +18,8 @@ FAILING_AFTER = 5
 def health(sv: Services = SERVICES) -> JSONResponse:
     """Unhealthy (503) when Redis does not answer, the dispatcher has not run for three
     intervals (a stopped beat must not fail silently), or a channel fails every send. Each
-    configured channel is reported: its last success and failure, and failures since."""
+    configured channel is reported: its last success and failure, and failures since; and each
+    schedule in use: its file and the SHA-256 of what was loaded."""
     s, store, now = sv.settings, sv.store, sv.clock.now()
     body: dict[str, object] = {"redis": "ok"}
     try:
@@ -26,7 +27,12 @@ def health(sv: Services = SERVICES) -> JSONResponse:
         last = store.ops.last_dispatch_run()
     except Exception as exc:  # any failure to reach Redis means unhealthy
         return JSONResponse(
-            {"status": "unhealthy", "redis": f"unreachable: {type(exc).__name__}"}, status_code=503
+            {
+                "status": "unhealthy",
+                "redis": f"unreachable: {type(exc).__name__}",
+                "schedules": sv.schedules.describe(),
+            },
+            status_code=503,
         )
     # In real seconds, as the dispatch interval is (under a demo's warp clock a tick every
     # interval is many virtual minutes apart).
@@ -56,6 +62,9 @@ def health(sv: Services = SERVICES) -> JSONResponse:
                 f"({seen.last_error})"
             )
     body["channels"] = channels
+    # What the process loaded at start: procedure -> file, origin, SHA-256 (compare with
+    # `sha256sum` of the file on disk, or with another process's /health).
+    body["schedules"] = sv.schedules.describe()
     body["status"] = "unhealthy" if problems else "ok"
     if problems:
         body["problem"] = "; ".join(problems)

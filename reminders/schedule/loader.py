@@ -320,14 +320,3 @@ class _Parser:
             Outside, raw.get("outside", str(default.outside)), i, key, "window.outside"
         )
         return Window(start, end, outside)
-
-
-def find(name_or_path: str, schedule_dir: Path | None = None) -> Path:
-    """A schedule by procedure name (``epidural_steroid_injection``) or by file path."""
-    candidate = Path(name_or_path)
-    if candidate.suffix == ".toml" or candidate.exists():
-        return candidate
-    for directory in (schedule_dir, DEFAULTS_DIR):
-        if directory is not None and (directory / f"{name_or_path}.toml").exists():
-            return directory / f"{name_or_path}.toml"
-    raise ScheduleError(name_or_path, "no schedule file by that name or path")
