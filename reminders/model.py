@@ -7,30 +7,116 @@ only to plan calendar-day offsets and to render text.
 
 from __future__ import annotations
 
+import functools
 import re
+import unicodedata
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import email_validator
 
 from reminders.ids import ReminderId
 
 CHANNELS = ("sms", "email")
 # The doctor's note is sent verbatim, never cut: this keeps it a note, not a letter.
 NOTE_MAX_CHARS = 200
-_EXTERNAL_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# A letter or digit first, so '.', '..' and '-x' are never ids (they go into keys and URLs).
+EXTERNAL_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+_EXTERNAL_ID = re.compile(EXTERNAL_ID_PATTERN)
 _E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Embeddings, overrides and isolates: in a name they would reorder the text around it (and
+# unbalance the isolates the renderer puts around names in right-to-left messages).
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Control characters (NUL, tab, line breaks, vertical tab, DEL, C1), lone surrogates, the
+# Unicode line and paragraph separators (U+2028, U+2029).
+_FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
 
 
 class ValidationError(ValueError):
-    """Bad input; ``field`` names where, in dotted form (``patient.phone``)."""
+    """Bad input; ``field`` names where, in dotted form (``patient.phone``,
+    ``medications[0].name``); ``where`` is the part of the request (``body``, ``query``)."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, *, where: str = "body") -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+        self.where = where
+
+
+def forbidden_character(text: str) -> str | None:
+    """What is wrong with ``text`` as one line of plain text, or None: the first control
+    character, line break or bidi control, by code point and position (never the text)."""
+    for i, ch in enumerate(text, start=1):
+        if unicodedata.category(ch) in _FORBIDDEN_CATEGORIES or ch in _BIDI_CONTROLS:
+            kind = "a lone surrogate" if unicodedata.category(ch) == "Cs" else "not allowed"
+            return (
+                f"must be one line of plain text: U+{ord(ch):04X} at character {i} is {kind} "
+                "(no control characters, line breaks, U+2028/U+2029 or bidi controls)"
+            )
+    return None
+
+
+@functools.cache
+def _zones() -> tuple[frozenset[str], dict[str, str]]:
+    """The IANA zones people live in (zone.tab and zone1970.tab of the tzdata package, so the
+    same on every machine) and UTC; and the old aliases (``US/Eastern``) with their zones."""
+    base = resources.files("tzdata").joinpath("zoneinfo")
+    names = {"UTC"}
+    for tab in ("zone.tab", "zone1970.tab"):
+        for line in base.joinpath(tab).read_text(encoding="utf-8").splitlines():
+            if line and not line.startswith("#"):
+                names.add(line.split("\t")[2])
+    links = {}
+    for line in base.joinpath("tzdata.zi").read_text(encoding="utf-8").splitlines():
+        if line.startswith("L "):
+            _, target, alias = line.split()
+            links[alias] = target
+    return frozenset(names), links
+
+
+def zone_problem(name: str) -> str | None:
+    """Why ``name`` is not a zone we accept, or None. Only canonical IANA zone names (the
+    ``Area/Location`` names of zone.tab, and UTC): never ``localtime``, ``Factory``,
+    ``right/...``, ``posix/...`` or an alias; an alias's message names the zone to use."""
+    names, links = _zones()
+    if name in names:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):  # pragma: no cover - tzdata is a dependency
+            return "is not in this machine's zone database"
+        return None
+    target = links.get(name)
+    if target in names:
+        return f"is an old alias: use {target!r}"
+    return "is not a canonical IANA time zone (e.g. 'Europe/Berlin')"
+
+
+def email_address(value: str, *, reserved_ok: bool = False) -> str:
+    """One email address, checked by email-validator (RFC 5321/5322 syntax, no display name,
+    no list, no quoted local part), in its normalized form. Raises ValueError saying why.
+    ``reserved_ok`` lets a special-use domain (``example.invalid``, ``.test``) pass: it is one
+    address, though never deliverable (the HTTP API refuses it; tests use it)."""
+    local, _, domain = value.rpartition("@")
+    if reserved_ok and any(
+        domain.lower() == d or domain.lower().endswith("." + d)
+        for d in email_validator.SPECIAL_USE_DOMAIN_NAMES
+    ):
+        email_address(f"{local}@example.org")
+        return value
+    try:
+        checked = email_validator.validate_email(value, check_deliverability=False)
+    except email_validator.EmailNotValidError as exc:
+        why = str(exc)
+        # The library's reason, unless it quotes the address (errors never echo contact data).
+        parts = [p for p in value.replace("@", " ").split() if len(p) >= 3]
+        if any(p in why for p in parts):
+            why = "use one address like name@example.org"
+        raise ValueError(why) from None
+    return checked.normalized
 
 
 class AppointmentStatus(StrEnum):
@@ -236,31 +322,58 @@ def _instant(value: str) -> datetime:
     return datetime.fromisoformat(value).astimezone(UTC)
 
 
+EXTERNAL_ID_RULE = "use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+
+
 def validate(a: Appointment) -> Appointment:
     """The domain's invariants, whoever built the appointment (the API, a preview)."""
     if not _EXTERNAL_ID.match(a.external_id):
-        raise ValidationError("external_id", "use 1-64 letters, digits, '.', '_' or '-'")
-    try:
-        ZoneInfo(a.patient.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValidationError(
-            "patient.timezone", f"{a.patient.timezone!r} is not an IANA time zone"
-        ) from None
+        raise ValidationError("external_id", EXTERNAL_ID_RULE)
+    _validate_text(a)
+    if problem := zone_problem(a.patient.timezone):
+        raise ValidationError("patient.timezone", problem)
     if a.patient.phone is not None and not _E164.match(a.patient.phone):
         raise ValidationError("patient.phone", "is not in E.164 form (+4930...)")
-    if a.patient.email is not None and not _EMAIL.match(a.patient.email):
-        raise ValidationError("patient.email", "is not an email address")
+    if a.patient.email is not None:
+        try:
+            email_address(a.patient.email, reserved_ok=True)
+        except ValueError as exc:
+            raise ValidationError("patient.email", f"is not one email address: {exc}") from None
     for i, ch in enumerate(a.patient.channels):
         if ch not in CHANNELS:
             raise ValidationError(f"patient.channels[{i}]", f"unknown channel {ch!r}")
+    if len(set(a.patient.channels)) != len(a.patient.channels):
+        raise ValidationError("patient.channels", "names a channel twice")
     if not a.patient.reachable_channels():
         raise ValidationError("patient.channels", "no allowed channel has a phone or email")
     if a.procedure.start.tzinfo is None:
         raise ValidationError("procedure.start", "needs a UTC offset, e.g. 2027-03-28T09:00+02:00")
-    if not 1 <= a.procedure.duration_minutes <= 24 * 60:
-        raise ValidationError("procedure.duration_minutes", "must be between 1 and 1440")
+    if isinstance(a.procedure.duration_minutes, bool) or not (
+        isinstance(a.procedure.duration_minutes, int) and 1 <= a.procedure.duration_minutes <= 1440
+    ):
+        raise ValidationError("procedure.duration_minutes", "must be a whole number, 1 to 1440")
     _validate_medications(a.medications)
     return a
+
+
+def _validate_text(a: Appointment) -> None:
+    p, pr, loc = a.patient, a.procedure, a.procedure.location
+    fields: list[tuple[str, str | None]] = [
+        ("patient.name", p.name),
+        ("patient.timezone", p.timezone),
+        ("patient.locale", p.locale),
+        ("patient.phone", p.phone),
+        ("patient.email", p.email),
+        ("procedure.type", pr.type),
+        ("procedure.location.name", loc.name),
+        ("procedure.location.address", loc.address),
+        ("procedure.location.phone", loc.phone),
+    ]
+    for i, m in enumerate(a.medications):
+        fields += [(f"medications[{i}].name", m.name), (f"medications[{i}].note", m.note)]
+    for where, value in fields:
+        if value is not None and (problem := forbidden_character(value)):
+            raise ValidationError(where, problem)
 
 
 def _validate_medications(medications: tuple[Medication, ...]) -> None:

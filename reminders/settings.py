@@ -135,6 +135,8 @@ class Settings:
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     # (role, token) pairs for the HTTP API
     api_tokens: tuple[tuple[str, bytes], ...] = ()
+    # (a lambda: ApiSettings is defined at the end of the module)
+    api: ApiSettings = field(default_factory=lambda: ApiSettings())  # noqa: PLW0108
 
 
 def load() -> Settings:
@@ -181,6 +183,7 @@ def load() -> Settings:
         twilio=_twilio(),
         smtp=_smtp(),
         api_tokens=_api_tokens(),
+        api=_api(),
     )
     _check_channels(settings)
     _check_leases(settings)
@@ -335,3 +338,24 @@ def _locales_dir() -> Path:
             "set REMINDERS_LOCALES_DIR to the locales folder, or reinstall the package"
         )
     return path
+
+
+# --- the HTTP API's limits, and the logs ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    # The largest request body read (bytes); a longer one gets 413 before it is read.
+    max_body_bytes: int = 65536
+    # Seconds a client may take to send a whole body; a slower one gets 408.
+    body_timeout: float = 10.0
+    # How far ahead a procedure may be booked (days).
+    booking_horizon_days: int = 730
+
+
+def _api() -> ApiSettings:
+    return ApiSettings(
+        max_body_bytes=env_int("REMINDERS_MAX_BODY_BYTES", 65536, minimum=1024),
+        body_timeout=env_float("REMINDERS_BODY_TIMEOUT", 10.0, minimum=0.1),
+        booking_horizon_days=env_int("REMINDERS_BOOKING_HORIZON_DAYS", 730, minimum=1),
+    )

@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Callable
 
+import redis
 from fastapi import FastAPI
 
 from reminders import wiring
@@ -36,3 +37,27 @@ def wait_until(predicate: Callable[[], object], timeout: float, what: str) -> No
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:.1f} s waiting for {what}")
         pause.wait(POLL)
+
+
+def dump_store(r: redis.Redis, prefix: str) -> dict[str, object]:
+    """Every key under ``prefix`` with its type and whole value: two dumps are equal only if
+    nothing stored changed (appointments, reminders, the due and phone indexes, the audit
+    trail, the attention list)."""
+    out: dict[str, object] = {}
+    for raw in sorted(r.scan_iter(f"{prefix}:*", count=1000)):
+        key = raw.decode()
+        kind = r.type(raw).decode()
+        if kind == "hash":
+            value: object = dict(sorted(r.hgetall(raw).items()))
+        elif kind == "zset":
+            value = r.zrange(raw, 0, -1, withscores=True)
+        elif kind == "set":
+            value = sorted(r.smembers(raw))
+        elif kind == "list":
+            value = r.lrange(raw, 0, -1)
+        elif kind == "string":
+            value = r.get(raw)
+        else:
+            value = kind
+        out[key] = (kind, value)
+    return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -10,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from reminders import __version__, wiring
 from reminders.api import appointments, health, schedules, staff, webhooks
+from reminders.api.guard import Guard
 from reminders.api.logsafe import install as install_log_masking
 from reminders.model import ValidationError
 
@@ -29,6 +31,7 @@ def create_app(services: wiring.Services | None = None) -> FastAPI:
         description="Patient reminders for image-guided procedures: staff and integration API.",
     )
     app.state.services = sv
+    app.add_middleware(Guard)  # authentication and body limits before any body is read
     app.add_exception_handler(ValidationError, _invalid)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.include_router(appointments.router)
@@ -39,33 +42,39 @@ def create_app(services: wiring.Services | None = None) -> FastAPI:
     return app
 
 
+_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def _problem(loc: list[str | int], msg: str, kind: str) -> dict[str, object]:
+    """One problem, named three ways: ``loc`` (FastAPI's, with where in the request first),
+    ``field`` (``medications[0].name``) and, in a body, ``pointer`` (RFC 6901,
+    ``/medications/0/name``)."""
+    where, path = (str(loc[0]), loc[1:]) if loc else ("body", [])
+    field = ""
+    for part in path:
+        field += f"[{part}]" if isinstance(part, int) else (f".{part}" if field else str(part))
+    out: dict[str, object] = {"loc": [where, *path], "field": field, "msg": msg, "type": kind}
+    if where == "body":
+        out["pointer"] = "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+    return out
+
+
 async def _invalid(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ValidationError)
+    path: list[str | int] = [
+        int(index) if index else name for name, index in _PART.findall(exc.field)
+    ]
     return JSONResponse(
-        {
-            "detail": [
-                {
-                    "loc": ["body", *exc.field.split(".")],
-                    "field": exc.field,
-                    "msg": exc.message,
-                    "type": "value_error",
-                }
-            ]
-        },
-        status_code=422,
+        {"detail": [_problem([exc.where, *path], exc.message, "value_error")]}, status_code=422
     )
 
 
 async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    # Never echo the submitted values back: they may be a patient's contact details.
+    # Never echo the submitted values back (pydantic's "input", "ctx"): they may be a patient's
+    # contact details.
     errors = [
-        {
-            "loc": list(e.get("loc", ())),
-            "field": ".".join(str(p) for p in e.get("loc", ())[1:]),
-            "msg": e.get("msg", ""),
-            "type": e.get("type", ""),
-        }
+        _problem(list(e.get("loc", ())), str(e.get("msg", "")), str(e.get("type", "")))
         for e in exc.errors()
     ]
     return JSONResponse({"detail": errors}, status_code=422)

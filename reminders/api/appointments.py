@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Response
@@ -42,7 +43,7 @@ def book_appointment(
 ) -> BookingOut:
     """Book, or update by the booking system's ``external_id`` (idempotent)."""
     now = sv.clock.now()
-    appt = validation.appointment(body.model_dump(mode="json"), now)
+    appt = validation.appointment(body.model_dump(mode="json"), now, horizon=_horizon(sv))
     return _book(sv, appt, response, now)
 
 
@@ -73,21 +74,21 @@ def edit(
     caller: Caller = integration,
     sv: Services = SERVICES,
 ) -> BookingOut:
-    """Change the procedure time, contact details, language, zone or medication instructions.
-    The plan is recomputed atomically; a patient already told something now wrong is told
-    what changed."""
+    """Change the procedure time, contact details, language, zone or medication instructions,
+    with the same checks as a booking, for the fields given. The plan is recomputed atomically;
+    a patient already told something now wrong is told what changed. A rejected edit (422)
+    changes nothing."""
     snap = _snapshot(sv, external_id)
     if snap.appointment.status is AppointmentStatus.CANCELLED:
         raise HTTPException(409, "the appointment is cancelled; book it again to reinstate it")
+    changes = body.model_dump(mode="json", exclude_unset=True)
     data = snap.appointment.to_dict()
     for section in ("patient", "procedure"):
-        changes = getattr(body, section)
-        if changes:
-            _merge(data, section, changes)
-    if body.medications is not None:
-        data["medications"] = [m.model_dump(mode="json") for m in body.medications]
+        data[section] = _merged(data[section], changes.get(section, {}))
+    if "medications" in changes:
+        data["medications"] = changes["medications"]
     now = sv.clock.now()
-    appt = validation.appointment(data, now)
+    appt = validation.appointment(data, now, horizon=_horizon(sv), before=snap.appointment)
     response.status_code = 200
     return _book(sv, appt, response, now)
 
@@ -139,18 +140,20 @@ def _snapshot(sv: Services, external_id: str) -> Snapshot:
     return snap
 
 
-def _merge(data: dict[str, Any], section: str, changes: dict[str, object]) -> None:
-    target = data[section]
+def _merged(stored: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """``stored`` with the given fields replaced; a nested object (the location) field by field.
+    The schema allows only known fields, so nothing new can be added."""
+    out = dict(stored)
     for key, value in changes.items():
-        if key not in target:
-            raise ValidationError(f"{section}.{key}", "is not a field that can be changed")
-        if isinstance(value, dict) and isinstance(target[key], dict):
-            for sub_key in value:
-                if sub_key not in target[key]:
-                    raise ValidationError(f"{section}.{key}.{sub_key}", "is not a known field")
-            target[key] = {**target[key], **value}
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merged(out[key], value)
         else:
-            target[key] = value
+            out[key] = value
+    return out
+
+
+def _horizon(sv: Services) -> timedelta:
+    return timedelta(days=sv.settings.api.booking_horizon_days)
 
 
 def _reminder_out(r: ReminderRecord, appt: Appointment) -> ReminderOut:

@@ -21,21 +21,33 @@ class Caller:
     token_hint: str  # the last 4 characters, for the audit trail; never the token
 
 
-def _authenticate(request: Request) -> Caller:
-    services: Services = request.app.state.services
-    header = request.headers.get("authorization", "")
+def caller_for(header: str, tokens: tuple[tuple[str, bytes], ...]) -> Caller | None:
+    """Who an ``Authorization`` header names, or None (no bearer token, or an unknown one)."""
     scheme, _, presented = header.partition(" ")
     if scheme.lower() != "bearer" or not presented:
-        raise HTTPException(
-            401, "a bearer token is required", headers={"WWW-Authenticate": "Bearer"}
-        )
+        return None
     found: Caller | None = None
-    for role, token in services.settings.api_tokens:
+    for role, token in tokens:
         # Compare against every token, always, so timing reveals nothing about which matched.
         if hmac.compare_digest(presented.encode(), token):
             found = Caller(role, presented[-4:])
+    return found
+
+
+def refusal(header: str) -> str:
+    """Why a 401: no bearer token at all, or one we do not know."""
+    scheme, _, presented = header.partition(" ")
+    if scheme.lower() == "bearer" and presented:
+        return "unknown token"
+    return "a bearer token is required"
+
+
+def _authenticate(request: Request) -> Caller:
+    services: Services = request.app.state.services
+    header = request.headers.get("authorization", "")
+    found = caller_for(header, services.settings.api_tokens)
     if found is None:
-        raise HTTPException(401, "unknown token", headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(401, refusal(header), headers={"WWW-Authenticate": "Bearer"})
     return found
 
 

@@ -1,14 +1,13 @@
-"""Checks on a booking that need more than a schema: real phone numbers, the zone database,
-languages we can resolve, and dates that make sense against the clock and the procedure."""
+"""Checks on a booking that need the clock or several fields at once: the procedure ahead and
+within the booking horizon, pause and restart days around the procedure day. Each field on its
+own is checked by the request schema (``schemas``); ``parse`` builds the domain's Appointment
+and ``model.validate`` holds its invariants whoever builds one."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import phonenumbers
-
-from reminders.i18n.locales import normalize
 from reminders.model import (
     CHANNELS,
     Appointment,
@@ -25,15 +24,37 @@ MAX_MEDICATION_LEAD = timedelta(days=30)
 MAX_RESUME_AFTER = timedelta(days=60)
 
 
-def appointment(data: dict[str, Any], now: datetime) -> Appointment:
-    """Raises ValidationError naming the first bad field; stores nothing."""
-    _phone(data.get("patient", {}))
-    _locale(data.get("patient", {}))
+def appointment(
+    data: dict[str, Any],
+    now: datetime,
+    *,
+    horizon: timedelta,
+    before: Appointment | None = None,
+) -> Appointment:
+    """The appointment ``data`` describes, checked against the clock and across fields; raises
+    ValidationError naming the first bad field, and stores nothing.
+
+    A booking (``before`` None) is checked whole. An edit of ``before`` is checked for what it
+    changes: the procedure must lie ahead (and within ``horizon``) only when the edit moves it,
+    and a medicine's pause and restart days are checked when that medicine changed or the
+    procedure day did; so once the procedure has begun a doctor can still correct a note or a
+    restart day."""
     appt = parse(data)
-    if appt.procedure.start <= now:
-        raise ValidationError("procedure.start", "must be in the future")
-    local_day = appt.procedure.start.astimezone(appt.patient.zone).date()
+    start = appt.procedure.start
+    if before is None or start != before.procedure.start:
+        if start <= now:
+            raise ValidationError("procedure.start", "must be in the future")
+        if start > now + horizon:
+            raise ValidationError(
+                "procedure.start",
+                f"must be at most {horizon.days} days ahead (the booking horizon)",
+            )
+    local_day = _local_day(appt)
+    day_moved = before is None or local_day != _local_day(before)
+    unchanged = set(before.medications) if before is not None else set()
     for i, m in enumerate(appt.medications):
+        if not day_moved and m in unchanged:
+            continue
         if m.pause_from and not (local_day - MAX_MEDICATION_LEAD <= m.pause_from <= local_day):
             raise ValidationError(
                 f"medications[{i}].pause_from",
@@ -45,6 +66,10 @@ def appointment(data: dict[str, Any], now: datetime) -> Appointment:
                 f"must be on or after the procedure day {local_day} and at most 60 days after",
             )
     return appt
+
+
+def _local_day(appt: Appointment) -> date:
+    return appt.procedure.start.astimezone(appt.patient.zone).date()
 
 
 def parse(data: dict[str, Any]) -> Appointment:
@@ -105,7 +130,7 @@ def _text(
 
 def _int(value: Any, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(where, f"expected a whole number, got {value!r}")
+        raise ValidationError(where, "expected a whole number")
     return value
 
 
@@ -115,10 +140,13 @@ def _datetime(value: Any, where: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise ValidationError(where, f"{value!r} is not an ISO 8601 date-time") from None
+        raise ValidationError(where, "is not an ISO 8601 date-time") from None
     if parsed.tzinfo is None:
         raise ValidationError(where, "needs a UTC offset, e.g. 2027-03-28T09:00+02:00")
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise ValidationError(where, "is out of range") from None
 
 
 def _date(value: Any, where: str) -> date | None:
@@ -129,7 +157,7 @@ def _date(value: Any, where: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ValidationError(where, f"{value!r} is not a date YYYY-MM-DD") from None
+        raise ValidationError(where, "is not a date YYYY-MM-DD") from None
 
 
 def _medication(m: Any, i: int) -> Medication:
@@ -144,24 +172,3 @@ def _medication(m: Any, i: int) -> Medication:
         resume_on=_date(m.get("resume_on"), f"medications[{i}].resume_on"),
         note=note,
     )
-
-
-def _phone(patient: dict[str, Any]) -> None:
-    phone = patient.get("phone")
-    if phone is None:
-        return
-    try:
-        parsed = phonenumbers.parse(phone, None)
-    except phonenumbers.NumberParseException:
-        raise ValidationError(
-            "patient.phone", "is not a phone number in E.164 (+4930...)"
-        ) from None
-    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-    if not phonenumbers.is_valid_number(parsed) or e164 != phone:
-        raise ValidationError("patient.phone", "is not a valid number in E.164 form (+4930...)")
-
-
-def _locale(patient: dict[str, Any]) -> None:
-    tag = patient.get("locale", "en")
-    if not isinstance(tag, str) or normalize(tag) is None:
-        raise ValidationError("patient.locale", f"{tag!r} is not a language tag we know")

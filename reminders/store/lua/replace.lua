@@ -3,22 +3,24 @@
 -- KEYS: appointment hash, due zset, events list, attention set
 -- ARGV: appointment id, expected version ("" = any), new version, status, doc JSON,
 --       new reminders JSON [[field, record-json], ...], event JSON, why superseded, key prefix
+--
+-- All or nothing: Redis does not undo the writes a script made before an error, so everything
+-- that can fail (decoding the input and the stored records, encoding the changed ones) is done
+-- first, and the writes come after, when nothing can fail any more. A rejected input leaves the
+-- appointment, its reminders, the due index and the phone index exactly as they were.
 local cur = redis.call('HGET', KEYS[1], 'v')
 if ARGV[2] ~= '' and (cur or '') ~= ARGV[2] then
   return {'conflict', cur or ''}
 end
+local new_doc = cjson.decode(ARGV[5])
+local items = cjson.decode(ARGV[6])
 local old_doc = redis.call('HGET', KEYS[1], 'doc')
-if old_doc then
-  local old_phone = cjson.decode(old_doc).patient.phone
-  if type(old_phone) == 'string' then
-    redis.call('SREM', phone_key(ARGV[9], old_phone), ARGV[1])
-  end
-end
-local new_phone = cjson.decode(ARGV[5]).patient.phone
-if type(new_phone) == 'string' then
-  redis.call('SADD', phone_key(ARGV[9], new_phone), ARGV[1])
-end
+local old_phone = old_doc and cjson.decode(old_doc).patient.phone
+local new_phone = new_doc.patient.phone
 local new_version = ARGV[3]
+
+-- Pending reminders of other versions, cancelled ...
+local cancel = {}
 local all = redis.call('HGETALL', KEYS[1])
 for i = 1, #all, 2 do
   local f = all[i]
@@ -32,18 +34,18 @@ for i = 1, #all, 2 do
       r.why = ARGV[8]
       r.tok = nil
       r.lease = nil
-      redis.call('HSET', KEYS[1], f, cjson.encode(r))
-      redis.call('ZREM', KEYS[2], ARGV[1] .. ':' .. string.sub(f, 3))
+      cancel[#cancel + 1] = {f, cjson.encode(r)}
     end
   end
 end
-local added = 0
-for _, item in ipairs(cjson.decode(ARGV[6])) do
+
+-- ... and the new ones, each waiting for whichever earlier reminder of its slot is in flight
+-- or sent now (it may have begun since the plan was made).
+local add = {}
+for _, item in ipairs(items) do
   local f, raw = item[1], item[2]
   local planned = cjson.decode(raw)
   if planned.hc then
-    -- Earlier reminders of the slot that would make this one a repeat: whichever of them is
-    -- in flight or sent now (it may have begun since the plan was made) decides this one.
     for _, cid in ipairs(planned.hc) do
       local _, cf = split_id(cid)
       local craw = redis.call('HGET', KEYS[1], cf)
@@ -55,12 +57,28 @@ for _, item in ipairs(cjson.decode(ARGV[6])) do
     planned.hc = nil
     raw = cjson.encode(planned)
   end
+  add[#add + 1] = {f, raw, planned.s, planned.d}
+end
+
+-- Writes only from here on.
+if type(old_phone) == 'string' then
+  redis.call('SREM', phone_key(ARGV[9], old_phone), ARGV[1])
+end
+if type(new_phone) == 'string' then
+  redis.call('SADD', phone_key(ARGV[9], new_phone), ARGV[1])
+end
+for _, c in ipairs(cancel) do
+  redis.call('HSET', KEYS[1], c[1], c[2])
+  redis.call('ZREM', KEYS[2], ARGV[1] .. ':' .. string.sub(c[1], 3))
+end
+local added = 0
+for _, a in ipairs(add) do
+  local f, raw, state, due = a[1], a[2], a[3], a[4]
   if redis.call('HSETNX', KEYS[1], f, raw) == 1 then
     added = added + 1
-    local r = cjson.decode(raw)
-    if r.s == 'scheduled' then
-      redis.call('ZADD', KEYS[2], r.d, ARGV[1] .. ':' .. string.sub(f, 3))
-    elseif r.s == 'flagged' then
+    if state == 'scheduled' then
+      redis.call('ZADD', KEYS[2], due, ARGV[1] .. ':' .. string.sub(f, 3))
+    elseif state == 'flagged' then
       redis.call('SADD', KEYS[4], ARGV[1])
     end
   end
