@@ -48,7 +48,9 @@ LONG = Facts(
 
 def long_variants() -> Iterator[Facts]:
     """LONG on every weekday, in the months with the longest names, at a time after noon
-    (so "12:30 PM" where a locale has a 12-hour clock), with and without the doctor's note."""
+    (so "12:30 PM" where a locale has a 12-hour clock), with and without the doctor's note;
+    and each wording a medicine's days choose: a restart on the injection day ("after your
+    injection"), no restart day ("your doctor will tell you"), no pause (a correction)."""
     for month, day in ((9, 27), (12, 20), (2, 22)):
         for offset in range(7):
             start = datetime(2027, month, day, 11, 30, tzinfo=UTC) + timedelta(days=offset)
@@ -61,8 +63,11 @@ def long_variants() -> Iterator[Facts]:
             )
             facts = replace(LONG, start=start, end=start + timedelta(minutes=45), medicine=med)
             yield facts
+            yield replace(facts, medicine=replace(med, resume_on=local))
             if offset == 0:
                 yield replace(facts, medicine=replace(med, note=""))
+                yield replace(facts, medicine=replace(med, resume_on=None))
+                yield replace(facts, medicine=replace(med, pause_from=None))
 
 
 def preview_text(
