@@ -10,12 +10,10 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 
 from reminders.api.auth import Caller, require
 from reminders.api.deps import SERVICES
-from reminders.i18n import MESSAGE_KEYS
 from reminders.i18n.locales import normalize
 from reminders.model import CHANNELS, Location, ValidationError, forbidden_character, zone_problem
 from reminders.preview import parse_medication, preview, sample_appointment
-from reminders.schedule import ScheduleError, load
-from reminders.schedule.loader import DEFAULTS_DIR
+from reminders.schedule import ScheduleError
 from reminders.wiring import Services
 
 router = APIRouter(prefix="/schedules", tags=["schedules"])
@@ -24,26 +22,21 @@ integration = Depends(require("integration"))
 
 @router.get("")
 def list_schedules(caller: Caller = integration, sv: Services = SERVICES) -> list[dict[str, Any]]:
-    s = sv.settings
-    files = {p.stem: p for p in sorted(DEFAULTS_DIR.glob("*.toml"))}
-    if s.schedule_dir and s.schedule_dir.is_dir():
-        files.update({p.stem: p for p in sorted(s.schedule_dir.glob("*.toml"))})
-    out: list[dict[str, Any]] = []
-    for name, path in sorted(files.items()):
-        try:
-            sched = load(path, MESSAGE_KEYS)
-        except ScheduleError as exc:
-            out.append({"name": name, "error": str(exc)})
-            continue
-        out.append(
-            {
-                "name": name,
-                "procedure": sched.procedure,
-                "title": sched.name,
-                "rules": [r.key for r in sched.rules],
-            }
-        )
-    return out
+    """The schedules in use, as loaded at start: shipped defaults overridden by
+    REMINDERS_SCHEDULE_DIR, each with its file and the SHA-256 of what was loaded."""
+    return [
+        {
+            "name": entry.schedule.procedure,
+            "procedure": entry.schedule.procedure,
+            "title": entry.schedule.name,
+            "rules": [r.key for r in entry.schedule.rules],
+            "file": str(entry.path),
+            "origin": entry.origin,
+            "overrides": str(entry.overrides) if entry.overrides else None,
+            "sha256": entry.sha256,
+        }
+        for entry in sv.schedules.entries()
+    ]
 
 
 @router.get("/{name}/preview")
@@ -62,9 +55,9 @@ def preview_schedule(
     """The same output as ``reminders preview --json``."""
     s = sv.settings
     try:
-        sched = sv.schedules.get(name)
+        sched = sv.schedules.get(name)  # a registry lookup by procedure name, never a path
     except ScheduleError:
-        raise HTTPException(404, f"no schedule {name!r}") from None
+        raise HTTPException(404, "no schedule for this procedure") from None
     _one_line_each({"tz": tz, "locale": locale, "channels": channels}, medication or [])
     chans = tuple(c for c in channels.split(",") if c)
     if not chans or any(c not in CHANNELS for c in chans):
