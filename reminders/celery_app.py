@@ -13,9 +13,9 @@ import sys
 from typing import Any
 
 from celery import Celery, Task
-from celery.signals import beat_init, worker_init
+from celery.signals import after_setup_logger, after_setup_task_logger, beat_init, worker_init
 
-from reminders import wiring
+from reminders import logsafe, wiring
 
 _context: contextvars.ContextVar[str] = contextvars.ContextVar("task_context", default="")
 _services: wiring.Services | None = None
@@ -79,3 +79,11 @@ def _build_for_worker(**_: Any) -> None:
 @beat_init.connect
 def _build_for_beat(**_: Any) -> None:
     _build_or_exit(with_channels=False)
+
+
+@after_setup_logger.connect
+@after_setup_task_logger.connect
+def _mask_logs(logger: logging.Logger, **_: Any) -> None:
+    # Every line a worker or beat writes masks contact data, as text or JSON.
+    for handler in logger.handlers:
+        logsafe.protect(handler)

@@ -257,6 +257,8 @@ def _i18n_stats(chosen: Path) -> None:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn  # noqa: PLC0415
 
+    from reminders import logsafe  # noqa: PLC0415
+
     uvicorn.run(
         "reminders.api.app:create_app",
         factory=True,
@@ -264,6 +266,8 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         proxy_headers=True,
         log_level="info",
+        # Access and error lines masked (contact data), as text or JSON (REMINDERS_LOG_FORMAT).
+        log_config=logsafe.uvicorn_config(),
     )
     return 0
 

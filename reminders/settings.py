@@ -359,3 +359,15 @@ def _api() -> ApiSettings:
         body_timeout=env_float("REMINDERS_BODY_TIMEOUT", 10.0, minimum=0.1),
         booking_horizon_days=env_int("REMINDERS_BOOKING_HORIZON_DAYS", 730, minimum=1),
     )
+
+
+LOG_FORMATS = ("text", "json")
+
+
+def log_format() -> str:
+    """``REMINDERS_LOG_FORMAT``: ``text`` (one line per record) or ``json`` (one object per line).
+    Read on its own: logging is set up before the other settings are loaded."""
+    value = env_str("REMINDERS_LOG_FORMAT", "text").lower()
+    if value not in LOG_FORMATS:
+        raise ImproperlyConfigured(f"REMINDERS_LOG_FORMAT: use text or json, got {value!r}")
+    return value

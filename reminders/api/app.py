@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from reminders import __version__, wiring
 from reminders.api import appointments, health, schedules, staff, webhooks
 from reminders.api.guard import Guard
-from reminders.api.logsafe import install as install_log_masking
+from reminders.logsafe import install as install_log_masking
 from reminders.model import ValidationError
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ import hashlib
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime
+from email.utils import format_datetime, getaddresses
 
 from reminders.channels.base import Outgoing
 
@@ -23,6 +23,10 @@ def build(
     msg["Subject"] = message.subject or clinic_name
     msg["From"] = Address(display_name=clinic_name, addr_spec=from_addr)
     msg["Reply-To"] = Address(display_name=clinic_name, addr_spec=reply_to)
+    # Exactly one recipient: an address stored before the API checked it with email-validator
+    # ("postmaster,patient@example.org") raises here instead of mailing two people.
+    if [addr for _, addr in getaddresses([message.to])] != [message.to]:
+        raise ValueError("Invalid addr_spec: the recipient is not exactly one address")
     msg["To"] = message.to
     msg["Date"] = format_datetime(now)
     digest = hashlib.sha256(message.reminder_id.encode()).hexdigest()[:32]
