@@ -9,7 +9,9 @@ never crashes a worker and never sends a half-filled text.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -18,8 +20,13 @@ from babel import Locale
 from reminders.i18n import bidi, locales
 from reminders.i18n.format import LocalFormat
 from reminders.i18n.messages import MESSAGES, Email, Env, Facts
-from reminders.i18n.segments import sms_text
+from reminders.i18n.segments import segments, sms_text
 from reminders.i18n.translator import TranslationProblem, Translator
+
+# Languages written without spaces between sentences: the space an SMS puts after each of its
+# sentences ("…服用。 您可以…") is a stray one there.
+_UNSPACED = frozenset({"zh", "ja"})
+_SPACE_AFTER_STOP = re.compile(r"(?<=[。！？；]) (?=\S)")
 
 
 @dataclass(frozen=True)
@@ -66,16 +73,20 @@ def render(
         isolate = channel != "sms" or rtl
         env = Env(
             Translator(locale, locales.catalog(locale, locales_dir)),
-            LocalFormat(locale, zone),
+            LocalFormat(locale, zone, spelled_out=channel != "sms"),
             facts,
             bidi.ISOLATE if isolate else bidi.NO_ISOLATION,
             budget,
         )
         try:
             if channel == "sms":
-                text = sms_text(definition.sms(env))
-                if not rtl:
-                    text = bidi.clean(text)  # a stray mark in a translation never reaches a SMS
+                if rtl:
+                    text = _rtl_sms(definition.sms, env)
+                else:
+                    # A stray mark in a translation never reaches a SMS.
+                    text = bidi.clean(sms_text(definition.sms(env)))
+                if Locale.parse(locale).language in _UNSPACED:
+                    text = join_unspaced(text, _verbatim(facts))
                 return Rendered(channel, locale, text, fallbacks=tuple(problems))
             mail = definition.email(env)
         except TranslationProblem as exc:
@@ -91,6 +102,35 @@ def render(
             fallbacks=tuple(problems),
         )
     raise RenderError(f"{message}/{channel} cannot be rendered: {problems}")
+
+
+def _rtl_sms(build: Callable[[Env], str], env: Env) -> str:
+    """The SMS starting with RLM. The message decides whether the doctor's note fits its budget
+    without that one unit; where the mark would then take the SMS over its budget, the message
+    is built for one segment less (the note gives way to the pointer to it)."""
+    text = bidi.rtl_sms(sms_text(build(env)))
+    if segments(text) > env.sms_segments > 1:
+        tighter = bidi.rtl_sms(sms_text(build(replace(env, sms_segments=env.sms_segments - 1))))
+        if segments(tighter) <= env.sms_segments:
+            return tighter
+    return text
+
+
+def _verbatim(facts: Facts) -> list[str]:
+    """What goes into a text as staff or the doctor wrote it."""
+    med = facts.medicine
+    values = [facts.clinic_name, facts.place, facts.address, facts.patient_name]
+    if med is not None:
+        values += [med.name, med.note.strip()]
+    return [bidi.clean(v) for v in values if v]
+
+
+def join_unspaced(text: str, verbatim: Iterable[str] = ()) -> str:
+    """``text`` without the space after each sentence of a language that writes none (Chinese,
+    Japanese). The values in ``verbatim`` (a doctor's note, a clinic name) are left as written."""
+    keep = sorted(set(verbatim), key=len, reverse=True)
+    parts = re.split("(" + "|".join(map(re.escape, keep)) + ")", text) if keep else [text]
+    return "".join(p if i % 2 else _SPACE_AFTER_STOP.sub("", p) for i, p in enumerate(parts))
 
 
 def email_html(mail: Email, locale: str) -> str:

@@ -2,10 +2,10 @@
 the thanks for the escort confirmation, in the patient's language.
 
 They are rendered like every other SMS (see ``render.py``): wholly in the first language of the
-chain whose catalog has every string of the answer, with bidi isolates only in right-to-left
-languages, CLDR spaces made plain, and any fallback recorded. Each answer is written for one
-SMS segment where the language allows it (GSM-7 with long clinic names) and must never take
-more than ``REPLY_SMS_SEGMENTS``; ``reminders i18n check`` holds every catalog to that.
+chain whose catalog has every string of the answer, with a leading RLM and bidi isolates only in
+right-to-left languages, CLDR spaces made plain, any fallback recorded. Each answer is written
+for one SMS segment where the language allows it (GSM-7 with long clinic names) and must never
+take more than ``REPLY_SMS_SEGMENTS``; ``reminders i18n check`` holds every catalog to that.
 
 STOP and START stay in Latin capitals in every language: they are the keywords the SMS
 provider and ``reminders.inbound.replies`` recognise whatever the patient's language.
@@ -115,7 +115,8 @@ def render_reply(
         except TranslationProblem as exc:
             problems.append(f"{locale}: {exc}")
             continue
-        if not rtl:
-            text = bidi.clean(text)  # a stray mark in a translation never reaches a SMS
+        # Right to left: starts with RLM, like every SMS of such a language (see ``bidi.py``);
+        # otherwise a stray mark in a translation never reaches a SMS.
+        text = bidi.rtl_sms(text) if rtl else bidi.clean(text)
         return Rendered("sms", locale, text, fallbacks=tuple(problems))
     raise RenderError(f"reply {reply} cannot be rendered: {problems}")

@@ -102,8 +102,8 @@ def test_the_answers_in_german_spanish_and_arabic() -> None:
         "Responda STOP para dejar de recibir SMS."
     )
     assert say("help", "ar") == (
-        f"{bidi.FSI}Riverside Radiology{bidi.PDI}: تذكير بالمواعيد. للاستفسار: "
-        f"{bidi.LRI}+49 30 1234567{bidi.PDI}. لإيقاف الرسائل النصية أرسل STOP."
+        f"{bidi.RLM}{bidi.FSI}Riverside Radiology{bidi.PDI}: تذكير بالمواعيد. للاستفسار: "
+        f"{bidi.LRI}+49 30 1234567{bidi.PDI}. لإيقاف الرسائل النصية يُرجى إرسال STOP."
     )
     assert say("stopped", "de").startswith("Riverside Radiology: Sie erhalten keine SMS mehr")
     assert say("thanks", "es").startswith("Riverside Radiology: gracias")
