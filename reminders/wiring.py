@@ -95,7 +95,7 @@ def build(settings: settings_mod.Settings | None = None) -> Services:
     return Services(
         settings=s,
         redis=client,
-        store=Store(client, s.key_prefix),
+        store=Store(client, s.key_prefix, retention_days=s.retention_days),
         clock=clock_mod.from_spec(s.clock),
         schedules=Schedules.load(s.schedule_dir),
     )

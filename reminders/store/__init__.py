@@ -9,7 +9,7 @@ import redis
 
 from reminders.store.appointments import Appointments, Snapshot, VersionConflict
 from reminders.store.attention import Attention, AttentionItem
-from reminders.store.contacts import Contacts, SmsBlock
+from reminders.store.contacts import DAY, Contacts, SmsBlock
 from reminders.store.keys import Keys
 from reminders.store.ops import Ops
 from reminders.store.purge import Purge
@@ -24,13 +24,17 @@ StoreUnavailable = redis.exceptions.RedisError
 
 
 class Store:
-    def __init__(self, client: redis.Redis, prefix: str = "rmd") -> None:
+    def __init__(
+        self, client: redis.Redis, prefix: str = "rmd", *, retention_days: int = 30
+    ) -> None:
+        """``retention_days``: REMINDERS_RETENTION_DAYS, also how long an inbound message's id
+        is remembered against the provider's retries."""
         self.r = client
         self.prefix = prefix
         self.keys = keys = Keys(prefix)
         self.appointments = Appointments(client, keys)
         self.reminders = Reminders(client, keys)
-        self.contacts = Contacts(client, keys)
+        self.contacts = Contacts(client, keys, seen_ttl=retention_days * DAY)
         self.attention = Attention(client, keys)
         self.ops = Ops(client, keys)
         self.purge = Purge(client, keys)

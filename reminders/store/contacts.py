@@ -1,9 +1,11 @@
 """What the store knows about patients' numbers and replies: opt-outs (with their log), numbers
-that cannot receive SMS, the phone -> appointments index, acknowledgements, and replies kept for
-staff."""
+that cannot receive SMS, the phone -> appointments index, acknowledgements, replies kept for
+staff, and what staff changed about a number. The retention purge (``store.purge``) covers each
+of them."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,9 +14,17 @@ from typing import Any
 import redis
 
 from reminders.store.keys import Keys
+from reminders.store.lua import source
 from reminders.store.record import dt, text, ts
 
-_SEEN_TTL = 7 * 24 * 3600
+DAY = 24 * 3600
+
+
+def fingerprint(phone: str) -> str:
+    """The one-way SHA-256 fingerprint an opt-out is kept under once the retention period has
+    passed: it is not the number, but whoever has a number can tell whether it opted out (it
+    is pseudonymous data, kept to honour the opt-out)."""
+    return hashlib.sha256(f"reminders-optout:{phone}".encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -24,32 +34,52 @@ class SmsBlock:
 
 
 class Contacts:
-    def __init__(self, client: redis.Redis, keys: Keys) -> None:
+    def __init__(self, client: redis.Redis, keys: Keys, *, seen_ttl: int = 30 * DAY) -> None:
+        """``seen_ttl``: how long an inbound message's id is remembered against provider
+        retries, in seconds (the retention period: ``wiring`` passes REMINDERS_RETENTION_DAYS)."""
         self.r = client
         self.keys = keys
+        self.seen_ttl = seen_ttl
+        self._clear_unusable = client.register_script(source("clear_unusable"))
 
     # --- SMS opt-outs and unusable numbers -------------------------------------------------
 
     def opt_out(self, phone: str, at: datetime, source: str, keyword: str = "") -> bool:
         """Record that ``phone`` receives no more SMS. True if it was not opted out before."""
         entry = json.dumps({"at": at.isoformat(), "source": source, "keyword": keyword})
+        known = self.is_opted_out(phone)
         added = bool(self.r.hsetnx(self.keys.optout, phone, entry))
         self._log(phone, at, "opt_out", source=source, keyword=keyword)
-        return added
+        return added and not known
 
     def opt_in(self, phone: str, at: datetime, source: str, keyword: str = "") -> bool:
-        removed = bool(self.r.hdel(self.keys.optout, phone))
+        with self.r.pipeline(transaction=True) as pipe:
+            pipe.hdel(self.keys.optout, phone)
+            pipe.hdel(self.keys.optout_fingerprints, fingerprint(phone))
+            removed = any(pipe.execute())
         self._log(phone, at, "opt_in", source=source, keyword=keyword)
         return removed
 
     def is_opted_out(self, phone: str) -> bool:
-        return bool(self.r.hexists(self.keys.optout, phone))
+        """Opted out, whether the number is still on record or kept only as a fingerprint."""
+        with self.r.pipeline(transaction=False) as pipe:
+            pipe.hexists(self.keys.optout, phone)
+            pipe.hexists(self.keys.optout_fingerprints, fingerprint(phone))
+            return any(pipe.execute())
 
     def opted_out_numbers(self) -> dict[str, dict[str, str]]:
-        """Every opted-out number with when, how (``inbound`` STOP or provider ``21610``) and
-        the keyword."""
+        """Every opted-out number on record with when, how (``inbound`` STOP or provider
+        ``21610``) and the keyword."""
         raw = self.r.hgetall(self.keys.optout)
         return {text(k): json.loads(v) for k, v in raw.items()}
+
+    def opt_outs_kept_as_fingerprints(self) -> int:
+        """Opt-outs still honoured whose number the retention purge has forgotten."""
+        return int(self.r.hlen(self.keys.optout_fingerprints))
+
+    def opt_out_log(self, limit: int = 100) -> list[dict[str, Any]]:
+        """Opt-outs and opt-ins as they happened, newest first."""
+        return [json.loads(x) for x in reversed(self.r.lrange(self.keys.optout_log, -limit, -1))]
 
     def mark_unusable(self, phone: str, at: datetime, code: str, reason: str) -> None:
         """The number can never receive SMS (invalid, landline) until staff correct it."""
@@ -61,8 +91,28 @@ class Contacts:
         raw = self.r.hgetall(self.keys.unusable)
         return {text(k): json.loads(v) for k, v in raw.items()}
 
-    def clear_unusable(self, phone: str) -> None:
-        self.r.hdel(self.keys.unusable, phone)
+    def clear_unusable(
+        self, phone: str, at: datetime, by: str, reason: str
+    ) -> dict[str, Any] | None:
+        """Staff say the number can receive SMS after all: forget the mark and record who did
+        it and why, in the staff audit and each of the number's appointments' audit trail, in
+        one step. Returns the audit entry (with the mark that was cleared), or None when the
+        number was not marked."""
+        entry = {"at": at.isoformat(), "type": "sms_unusable_cleared", "by": by, "reason": reason}
+        raw = self._clear_unusable(
+            keys=[self.keys.unusable, self.keys.staff_audit, self.keys.phone(phone)],
+            args=[
+                phone,
+                json.dumps({**entry, "phone": phone}),
+                json.dumps(entry),
+                self.keys.prefix,
+            ],
+        )
+        return json.loads(raw) if raw else None
+
+    def staff_audit(self, limit: int = 100) -> list[dict[str, Any]]:
+        """What staff changed about numbers (who, when, why), newest first."""
+        return [json.loads(x) for x in reversed(self.r.lrange(self.keys.staff_audit, -limit, -1))]
 
     def sms_block(self, phone: str) -> SmsBlock | None:
         """Why SMS to ``phone`` must not be tried, or None."""
@@ -86,7 +136,7 @@ class Contacts:
     def first_time_seen(self, provider_id: str) -> bool:
         """False when this inbound message was handled before (the provider retried)."""
         key = self.keys.inbound_seen(provider_id)
-        return bool(self.r.set(key, 1, nx=True, ex=_SEEN_TTL))
+        return bool(self.r.set(key, 1, nx=True, ex=self.seen_ttl))
 
     def acknowledge(self, appointment_id: str, kind: str, at: datetime, text: str) -> bool:
         """Record the patient's confirmation (e.g. ``escort``). The first one counts."""
@@ -122,7 +172,7 @@ class Contacts:
             self.r.rpush(self.keys.events(aid), json.dumps({"type": "reply", **entry}))
 
     def inbox(self, limit: int = 100) -> list[dict[str, Any]]:
-        """Replies for staff, newest first."""
+        """Replies for staff (from a patient's number or an unknown one), newest first."""
         return [json.loads(x) for x in reversed(self.r.lrange(self.keys.inbox, -limit, -1))]
 
 

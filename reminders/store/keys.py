@@ -51,21 +51,31 @@ class Keys:
         """Set: appointment ids of the patient with this number (inbound SMS)."""
         return self._k(LUA_KEYS["phone"][0], e164)
 
-    # --- contacts ------------------------------------------------------------------------
+    # --- contacts (each one covered by the retention purge, store/purge.py) ----------------
     @property
     def optout(self) -> str:
+        """Hash: opted-out number -> when, how, the keyword."""
         return self._k("optout")
 
     @property
+    def optout_fingerprints(self) -> str:
+        """Hash: SHA-256 fingerprint of a number -> when, how: an opt-out kept after the
+        retention period without the number, so that it is honoured for good."""
+        return self._k("optout", "fp")
+
+    @property
     def optout_log(self) -> str:
+        """List: every opt-out and opt-in, oldest first (with the number)."""
         return self._k("optout", "log")
 
     @property
     def unusable(self) -> str:
+        """Hash: number SMS is not tried for -> when, the provider's code and reason."""
         return self._k("sms", "unusable")
 
     @property
     def inbox(self) -> str:
+        """List: replies kept for staff (with the number and the text), oldest first."""
         return self._k("inbox")
 
     @property
@@ -73,7 +83,13 @@ class Keys:
         return self._k("acks")
 
     def inbound_seen(self, provider_id: str) -> str:
+        """String with an expiry: this inbound message was handled (provider retries)."""
         return self._k("inbound", "seen", provider_id)
+
+    @property
+    def staff_audit(self) -> str:
+        """List: what staff changed about a number (who, when, why), oldest first."""
+        return self._k("staff", "audit")
 
     # --- operations ----------------------------------------------------------------------
     @property

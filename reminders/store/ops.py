@@ -13,6 +13,7 @@ import redis
 
 from reminders.store.keys import Keys
 from reminders.store.lua import source
+from reminders.store.purge import mask_contacts
 from reminders.store.record import dt, text, ts
 
 
@@ -61,7 +62,9 @@ class Ops:
         with self.r.pipeline(transaction=True) as pipe:
             key = self.keys.channel_health(channel)
             pipe.hincrby(key, "failures", 1)
-            pipe.hset(key, mapping={"last_failure": ts(at), "last_error": error[:200]})
+            # A provider's error may quote the recipient; /health shows this to anyone.
+            last_error = mask_contacts(error)[:200]
+            pipe.hset(key, mapping={"last_failure": ts(at), "last_error": last_error})
             pipe.execute()
 
     def channel_health(self, channel: str) -> ChannelHealth:
