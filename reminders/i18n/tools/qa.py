@@ -1,5 +1,6 @@
 """What ``reminders i18n check`` and ``stats`` look at: every shipped catalog against the
-template, GNU msgfmt (or Babel's own checks where msgfmt is absent), the placeholders, and every
+template, GNU msgfmt (or Babel's own checks where msgfmt is absent), the placeholders, the
+language's glossary (approved and forbidden terms, ``locales/<ll>/glossary.toml``), and every
 SMS (the reminders and the answers to a patient's own SMS) rendered with long values against its
 segment budget.
 
@@ -12,8 +13,11 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from babel import Locale
 from babel.messages.catalog import Catalog, Message
@@ -198,6 +202,171 @@ def _placeholder_problems(
     return out
 
 
+# --- glossary: approved and forbidden terms ----------------------------------------------------
+
+GLOSSARY_FILE = "glossary.toml"
+_REQUIRED_KEYS = frozenset({"source", "term", "note"})
+_FORBIDDEN_KEYS = frozenset({"term", "pattern", "reason", "with", "contexts"})
+# Arabic harakat, shadda, sukun and the dagger alif: an editor may type a word with or without
+# them, and a forbidden word must be caught either way.
+_ARABIC_MARKS = re.compile("[\u064b-\u065f\u0670]")
+
+
+def _fold(text: str) -> str:
+    return _ARABIC_MARKS.sub("", unicodedata.normalize("NFC", text)).casefold()
+
+
+@dataclass(frozen=True)
+class Required:
+    """Where the English msgid names ``source`` (any of), every form of the translation
+    contains the approved ``term`` (any of its accepted forms)."""
+
+    source: tuple[str, ...]
+    terms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Forbidden:
+    """A wording no translation may contain (in the msgctxt starting with one of ``contexts``,
+    if given; only together with ``with_``, if given)."""
+
+    term: str
+    pattern: re.Pattern[str]
+    reason: str
+    with_: str | None = None
+    contexts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Glossary:
+    path: Path
+    required: tuple[Required, ...]
+    forbidden: tuple[Forbidden, ...]
+
+
+class GlossaryError(ValueError):
+    pass
+
+
+def glossary_path(locales_dir: Path, locale: str) -> Path:
+    return locales_dir / locale / GLOSSARY_FILE
+
+
+def _shown(path: Path) -> str:
+    """``de/glossary.toml``: the language's folder and the file."""
+    return f"{path.parent.name}/{path.name}"
+
+
+def _strs(value: Any, key: str, where: str) -> tuple[str, ...]:
+    values = [value] if isinstance(value, str) else value
+    if (
+        not isinstance(values, list)
+        or not values
+        or not all(isinstance(v, str) and v for v in values)
+    ):
+        raise GlossaryError(f"{where}: {key!r} must be a word or a list of words")
+    return tuple(values)
+
+
+def load_glossary(path: Path) -> Glossary:
+    """``[[required]]`` tables: ``source`` (English, a word or a list), ``term`` (a word or a
+    list of accepted forms). ``[[forbidden]]`` tables: ``term`` (a wording) and/or ``pattern``
+    (a regular expression, then the term only names it), ``reason``, optional ``with`` and
+    ``contexts``. Matching ignores case and Arabic diacritics."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise GlossaryError(f"cannot be read: {exc}") from exc
+    unknown = set(raw) - {"required", "forbidden"}
+    if unknown:
+        raise GlossaryError(f"unknown table(s) {sorted(unknown)}: only [[required]], [[forbidden]]")
+    required = []
+    for i, item in enumerate(raw.get("required", []), start=1):
+        where = f"[[required]] #{i}"
+        if not isinstance(item, dict) or set(item) - _REQUIRED_KEYS:
+            raise GlossaryError(f"{where}: only {sorted(_REQUIRED_KEYS)}")
+        required.append(
+            Required(
+                tuple(_fold(s) for s in _strs(item.get("source"), "source", where)),
+                _strs(item.get("term"), "term", where),
+            )
+        )
+    forbidden = []
+    for i, item in enumerate(raw.get("forbidden", []), start=1):
+        where = f"[[forbidden]] #{i}"
+        if not isinstance(item, dict) or set(item) - _FORBIDDEN_KEYS:
+            raise GlossaryError(f"{where}: only {sorted(_FORBIDDEN_KEYS)}")
+        if "term" not in item and "pattern" not in item:
+            raise GlossaryError(f"{where}: give a 'term', a 'pattern' or both")
+        # The term is what an error shows; the pattern, where given, is what is looked for.
+        shown = _strs(item.get("term", item.get("pattern")), "term", where)[0]
+        try:
+            if "pattern" in item:
+                pattern = re.compile(_strs(item["pattern"], "pattern", where)[0], re.IGNORECASE)
+            else:
+                pattern = re.compile(re.escape(_fold(shown)), re.IGNORECASE)
+        except re.error as exc:
+            raise GlossaryError(f"{where}: bad pattern: {exc}") from exc
+        with_ = item.get("with")
+        forbidden.append(
+            Forbidden(
+                shown,
+                pattern,
+                str(item.get("reason", "")),
+                _fold(_strs(with_, "with", where)[0]) if with_ is not None else None,
+                _strs(item["contexts"], "contexts", where) if "contexts" in item else (),
+            )
+        )
+    return Glossary(path, tuple(required), tuple(forbidden))
+
+
+def glossary_problems(po: Path, locale: str, cat: Catalog, glossary: Glossary) -> list[Problem]:
+    """Each translated entry against the glossary; an error names the catalog and the entry's
+    line, its msgctxt and msgid, the term and the glossary file."""
+    out = []
+    for m in cat:
+        if not m.id:
+            continue
+        strings = [s for s in _strings(m) if s]
+        if not strings:
+            continue  # untranslated: reported by the entry checks
+        msgid = _first(m.id)
+        english = _fold(" ".join([m.id] if isinstance(m.id, str) else m.id))
+        folded = [_fold(s) for s in strings]
+        where = f"[{m.context}]" if m.context else "[no msgctxt]"
+        for req in glossary.required:
+            if not any(src in english for src in req.source):
+                continue
+            if not all(any(_fold(t) in s for t in req.terms) for s in folded):
+                out.append(
+                    Problem(
+                        locale,
+                        po,
+                        m.lineno,
+                        msgid,
+                        f"glossary {_shown(glossary.path)}: {where} names {req.source[0]!r}; "
+                        f"use the approved term {' or '.join(map(repr, req.terms))}",
+                    )
+                )
+        for ban in glossary.forbidden:
+            if ban.contexts and not (m.context or "").startswith(ban.contexts):
+                continue
+            if any(ban.pattern.search(s) and (ban.with_ is None or ban.with_ in s) for s in folded):
+                together = f" together with {ban.with_!r}" if ban.with_ else ""
+                reason = f": {ban.reason}" if ban.reason else ""
+                out.append(
+                    Problem(
+                        locale,
+                        po,
+                        m.lineno,
+                        msgid,
+                        f"glossary {_shown(glossary.path)}: {where} uses the forbidden "
+                        f"{ban.term!r}{together}{reason}",
+                    )
+                )
+    return out
+
+
 # --- SMS budgets ------------------------------------------------------------------------------
 
 
@@ -353,10 +522,22 @@ def check(locales_dir: Path, pot_dir: Path | None = None) -> Report:
                 report.problems.append(Problem(locale, po, 0, "", "cannot be parsed"))
             continue
         report.problems.extend(entry_problems(po, locale, cat, tmpl))
+        report.problems.extend(_glossary_check(locales_dir, locale, po, cat))
         sms, _ = sms_problems(locales_dir, locale, cat, rules)
         report.problems.extend(sms)
         report.problems.extend(reply_problems(locales_dir, locale, cat))
     return report
+
+
+def _glossary_check(locales_dir: Path, locale: str, po: Path, cat: Catalog) -> list[Problem]:
+    path = glossary_path(locales_dir, locale)
+    if not path.is_file():
+        return []
+    try:
+        glossary = load_glossary(path)
+    except GlossaryError as exc:
+        return [Problem(locale, path, 0, "", f"glossary: {exc}")]
+    return glossary_problems(po, locale, cat, glossary)
 
 
 @dataclass(frozen=True)
