@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from reminders import settings, wiring
+from reminders import cli, settings, wiring
 from reminders.i18n import MESSAGE_KEYS
 from reminders.schedule import ScheduleError, SchedulesBroken, UnknownSchedule
 from reminders.schedule.loader import DEFAULTS_DIR
@@ -162,3 +162,43 @@ def test_a_broken_file_in_the_folder_stops_the_services_at_build(
     monkeypatch.setenv("REMINDERS_SCHEDULE_DIR", str(tmp_path))
     with pytest.raises(SchedulesBroken, match=f"{broken}:8, rule 'booking_confirmation'"):
         wiring.build()
+
+
+# --- `reminders schedule check` checks what the service will load -------------------------------
+
+
+def test_schedule_check_checks_the_clinics_folder_the_service_would_load(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    own = write(tmp_path, "epidural_steroid_injection.toml", ONE_RULE)
+    monkeypatch.setenv("REMINDERS_SCHEDULE_DIR", str(tmp_path))
+    assert cli.main(["schedule", "check"]) == 0
+    out = capsys.readouterr().out
+    digest = hashlib.sha256(own.read_bytes()).hexdigest()
+    assert f"ok   epidural_steroid_injection: {own} (REMINDERS_SCHEDULE_DIR, overrides" in out
+    assert f"sha256 {digest}" in out
+
+    broken = write(tmp_path, "knee_injection.toml", BROKEN)
+    assert cli.main(["schedule", "check"]) == 1
+    err = capsys.readouterr().err
+    assert f"FAIL {broken}:8, rule 'booking_confirmation', field 'offset': " in err
+    assert "the worker, beat and API refuse to start" in err
+
+
+def test_schedule_check_refuses_a_mistyped_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("REMINDERS_SCHEDULE_DIR", str(tmp_path / "schedulse"))
+    assert cli.main(["schedule", "check"]) == 1
+    assert "REMINDERS_SCHEDULE_DIR: no such folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["x" * 300, "hip_injection"])
+def test_the_cli_preview_looks_a_procedure_up_in_the_registry(
+    capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    args = ["preview", "--procedure-at", "2027-03-28T09:00", "--tz", "Europe/Berlin"]
+    assert cli.main([*args, "--schedule", name, "--now", "2027-03-20T10:00Z"]) == 1
+    assert "no schedule for this procedure" in capsys.readouterr().err
+    # A file the operator names by its path (a draft, before deploying it) is read as given.
+    assert cli.main([*args, "--schedule", str(SHIPPED_FILE), "--now", "2027-03-20T10:00Z"]) == 0
