@@ -32,4 +32,5 @@ def facts_for(appt: Appointment, medicine: int | None = None) -> Facts:
         end=appt.procedure.end,
         medicine=appt.medications[medicine] if medicine is not None else None,
         paused_aspirin=any(m.pause_from is not None and is_aspirin(m) for m in appt.medications),
+        has_email="email" in appt.patient.reachable_channels(),
     )

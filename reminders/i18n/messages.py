@@ -27,12 +27,14 @@ NO_DRIVING_HOURS = 24
 NUMBNESS_HOURS = 24
 # The SMS budget a message is written for when the caller gives none (the schedule's default).
 DEFAULT_SMS_SEGMENTS = 3
-# A medication SMS names the clinic, the medicine and the phone and must say "change no other
-# medicine": with long names that alone fills 3 UCS-2 segments (201 characters) in Polish,
-# Turkish or Arabic, before the doctor's note or the pointer to it. These messages are written
-# for 5 segments (and the schedule's rules say 5), so that a doctor's note of realistic length
-# travels in the SMS in every language.
-MEDICATION_SMS_SEGMENTS = 5
+# A medication SMS names the clinic, the medicine, the restart day and the phone, says "change
+# no other medicine", and carries the doctor's note verbatim. The API accepts notes of up to 160
+# characters, and such a note must reach the patient whole by SMS in every language: with long
+# names that takes up to 7 UCS-2 segments in Spanish, Polish, Turkish, Portuguese or Arabic, and
+# 9 in French once one character of the note is outside GSM-7. These messages are written for 9
+# segments (the schedule's rules say 9; Twilio's limit is 10); a message is only as long as it
+# needs to be.
+MEDICATION_SMS_SEGMENTS = 9
 # The booking confirmation is the one SMS every patient gets, so it also carries the clinic's
 # blood-thinner warning (patients without email would otherwise never read it): 4 segments.
 BOOKING_SMS_SEGMENTS = 4
@@ -60,6 +62,8 @@ class Facts:
     # The doctor paused an aspirin-type medicine for this appointment: "aspirin is usually not
     # stopped" would contradict that instruction, so it is not said.
     paused_aspirin: bool = False
+    # The patient gets our emails: only then may an SMS point to one.
+    has_email: bool = True
 
     @property
     def drive_until(self) -> datetime:
@@ -220,10 +224,18 @@ def _medication_sms(e: Env, *lead: str, restart: bool = True) -> str:
     full = f"{body} {note} {tail}"
     if segments(sms_text(full)) <= e.sms_segments:
         return full
-    # TRANSLATORS: SMS, in the medication SMS instead of the doctor's note when the note is too
-    # long for the SMS; at most 70 characters. "us" is the radiology clinic.
-    pointer = e.t.fmt("medication.sms", "Your doctor left a note: see our email or call us.")
-    return f"{body} {pointer} {tail}"
+    return f"{body} {_note_pointer(e)} {tail}"
+
+
+def _note_pointer(e: Env) -> str:
+    """Where to read a note too long for this SMS: never an email the patient does not get."""
+    if e.facts.has_email:
+        # TRANSLATORS: SMS, in the medication SMS instead of the doctor's note when the note is
+        # too long for the SMS; at most 70 characters. "us" is the radiology clinic.
+        return e.t.fmt("medication.sms", "Your doctor left a note: see our email or call us.")
+    # TRANSLATORS: SMS, the same for a patient who gets no email from us; at most 60
+    # characters. "us" is the radiology clinic.
+    return e.t.fmt("medication.sms", "Your doctor left a note: please call us.")
 
 
 def _medication_sms_tail(e: Env) -> str:
@@ -486,9 +498,7 @@ def _with_note_sms(e: Env, text: str) -> str:
     full = text + " " + e.t.fmt("medication.sms", "Doctor's note: {note}", note=e.note)
     if segments(sms_text(full)) <= e.sms_segments:
         return full
-    return (
-        text + " " + e.t.fmt("medication.sms", "Your doctor left a note: see our email or call us.")
-    )
+    return text + " " + _note_pointer(e)
 
 
 def medication_resume_email(e: Env) -> Email:

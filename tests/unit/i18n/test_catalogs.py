@@ -264,12 +264,13 @@ def test_a_note_too_long_for_the_sms_is_pointed_to_never_shortened(locale: str) 
         :NOTE_MAX_CHARS
     ].strip()
     facts = replace(LONG, medicine=replace(LONG.medicine, note=note))
-    sms = render("medication_pause", "sms", locale, facts, ZONE, LOCALES)
+    # A clinic's schedule may give the rule fewer segments than the message is written for.
+    sms = render("medication_pause", "sms", locale, facts, ZONE, LOCALES, sms_segments=5)
     if locale == "en":  # GSM-7: 5 segments hold even the longest note
         assert note in sms.text
     else:
         assert note[:40] not in sms.text and "e-mail" in sms.text.replace("البريد", "e-mail")
-    assert count(sms.text).segments <= MESSAGES["medication_pause"].sms_segments
+    assert count(sms.text).segments <= 5
     mail = render("medication_pause", "email", locale, facts, ZONE, LOCALES)
     assert note in mail.text
 

@@ -4,6 +4,7 @@ nothing a patient can misread. One test per finding of issue 11; in the source l
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -11,11 +12,12 @@ import pytest
 
 from reminders.i18n import render
 from reminders.i18n.facts import facts_for, is_aspirin
+from reminders.i18n.tools.samples import LONG, SAMPLE
 from reminders.model import Medication
 from reminders.preview import preview
 from reminders.schedule import load
 from reminders.schedule.loader import DEFAULTS_DIR
-from tests.factories import LOCALES, make_appointment
+from tests.factories import LOCALES, SHIPPED, make_appointment
 
 BERLIN = ZoneInfo("Europe/Berlin")
 ON_THE_DAY = {"name": "Apixaban 5 mg", "pause_from": "2027-03-25", "resume_on": "2027-03-28"}
@@ -142,3 +144,35 @@ def test_the_timeline_of_a_restart_on_the_injection_day_is_safe_from_end_to_end(
     for item in items:
         if "restart" in item.body and "after your injection" not in item.body:
             assert item.reminder.due_at > appt.procedure.end, item.reminder.rule
+
+
+NOTE_160 = (
+    "Letzte Dosis am Sonntagabend, dann Pause bis nach der Injektion. Neustart mit einer halben "
+    "Tablette am Donnerstag, ab Freitag wieder die volle Dosis wie gewohnt."
+)[:160]
+NOTE_160_UCS2 = "„" + NOTE_160[1:]  # one character outside GSM-7 makes the whole SMS UCS-2
+
+
+@pytest.mark.parametrize("locale", ["en", *SHIPPED])
+@pytest.mark.parametrize("message", [*SMS, "medication_resume"])
+@pytest.mark.parametrize("note", [NOTE_160, NOTE_160_UCS2])
+def test_8_a_note_the_api_accepts_reaches_the_patient_whole_by_sms(
+    locale: str, message: str, note: str
+) -> None:
+    assert len(note) == 160  # the API's limit (api/schemas.py)
+    schedule = load(DEFAULTS_DIR / "epidural_steroid_injection.toml")
+    budget = schedule.rule(message).sms_segments if message != "medication_correction" else None
+    facts = replace(LONG, medicine=replace(LONG.medicine, note=note))  # type: ignore[arg-type]
+    out = render(message, "sms", locale, facts, BERLIN, LOCALES, sms_segments=budget)
+    assert out.locale == locale
+    assert note in out.text
+
+
+def test_8_no_sms_points_to_an_email_the_patient_does_not_get() -> None:
+    long_note = "x" * 150
+    facts = replace(SAMPLE, medicine=replace(SAMPLE.medicine, note=long_note))  # type: ignore[arg-type]
+    tight = render("medication_pause", "sms", "en", facts, BERLIN, LOCALES, sms_segments=2).text
+    assert "see our email" in tight
+    no_email = replace(facts, has_email=False)
+    sms = render("medication_pause", "sms", "en", no_email, BERLIN, LOCALES, sms_segments=2).text
+    assert "email" not in sms and "Your doctor left a note: please call us." in sms
