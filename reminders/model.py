@@ -65,7 +65,7 @@ def _zones() -> tuple[frozenset[str], dict[str, str]]:
     """The IANA zones people live in (zone.tab and zone1970.tab of the tzdata package, so the
     same on every machine) and UTC; and the old aliases (``US/Eastern``) with their zones."""
     base = resources.files("tzdata").joinpath("zoneinfo")
-    names = {"UTC"}
+    names = {"UTC", "Etc/UTC"}
     for tab in ("zone.tab", "zone1970.tab"):
         for line in base.joinpath(tab).read_text(encoding="utf-8").splitlines():
             if line and not line.startswith("#"):

@@ -137,3 +137,22 @@ def test_masking_an_exception_keeps_its_frames() -> None:
     masked = mask_exception(tb)
     assert masked.splitlines()[:3] == tb.splitlines()[:3]
     assert masked.splitlines()[3] == "ValueError: '***' is not valid"
+
+
+def test_a_celery_worker_s_handlers_mask_too() -> None:
+    from reminders import celery_app  # noqa: PLC0415
+
+    logger = logging.Logger("celery.test")
+    logger.addHandler(logging.StreamHandler(io.StringIO()))
+    celery_app._mask_logs(logger)
+    assert isinstance(logger.handlers[0].formatter, MaskingFormatter)
+
+
+def test_utc_and_canonical_zones_pass_aliases_name_their_zone() -> None:
+    from reminders.model import zone_problem  # noqa: PLC0415
+
+    assert [zone_problem(z) for z in ("UTC", "Etc/UTC", "Europe/Berlin", "Europe/Kyiv")] == [
+        None
+    ] * 4
+    assert "Europe/Kyiv" in (zone_problem("Europe/Kiev") or "")
+    assert zone_problem("localtime") and zone_problem("Factory") and zone_problem("right/UTC")
