@@ -124,6 +124,7 @@ def preview(
             locales_dir,
             clinic_default,
             schedule.rule(r.rule).sms_segments,
+            frozenset(schedule.rule(r.rule).optional),
         )
         items.append(PreviewItem(r, out.locale, out.text, out.subject, out.fallbacks, zone))
     return items

@@ -106,6 +106,7 @@ def _attempt(
             config.locales_dir,
             config.clinic_default_locale,
             config.sms_budget(appt.procedure.type, rec.rule),
+            config.optional(appt.procedure.type, rec.rule),
         )
     except RenderError as exc:
         log.error("render failed for %s: %s", rec.id, exc)

@@ -37,6 +37,8 @@ class DeliveryConfig:
     speed: float = 1.0
     # The rule's SMS budget (procedure, rule) -> segments; None: the message's own.
     sms_budget: Callable[[str, str], int | None] = lambda procedure, rule: None
+    # The clinic-approved optional sentences the rule switches on (procedure, rule).
+    optional: Callable[[str, str], frozenset[str]] = lambda procedure, rule: frozenset()
 
 
 @dataclass(frozen=True)

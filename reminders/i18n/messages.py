@@ -11,9 +11,10 @@ bidi isolates where the language and channel need it (see ``bidi.py``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from types import MappingProxyType
 
 from reminders.i18n.bidi import NO_ISOLATION, Isolator
 from reminders.i18n.format import LocalFormat
@@ -83,6 +84,8 @@ class Env:
     facts: Facts
     iso: Isolator = NO_ISOLATION
     sms_segments: int = DEFAULT_SMS_SEGMENTS
+    # The optional, clinic-approved sentences the schedule's rule switches on (OPTIONAL).
+    optional: frozenset[str] = frozenset()
 
     @property
     def med(self) -> Medication:
@@ -679,32 +682,51 @@ def after_procedure_email(e: Env) -> Email:
                 "anaesthetic and usually goes away completely within {n} hours.",
                 NUMBNESS_HOURS,
             ),
-            # TRANSLATORS: Email, right after: when to call; at most 200 characters. {until}:
-            # as above, e.g. "Sat, Mar 27, 10:00 AM"; {phone}: clinic phone.
-            e.t.fmt(
-                "after_procedure.email",
-                "If the numbness or weakness has not gone by {until}, call us on {phone}.",
-                until=_day_time(e, f.end + timedelta(hours=NUMBNESS_HOURS)),
-                phone=e.phone,
-            ),
+            *_numbness_call(e),
             _sign(e),
         ],
     )
 
 
+def _numbness_call(e: Env) -> list[str]:
+    if "numbness_call" not in e.optional:
+        return []
+    f = e.facts
+    # TRANSLATORS: OPTIONAL, sent only when the clinic switches it on in its schedule after
+    # approving it (it is not in the clinic's patient information). Email, right after: when to
+    # call; at most 200 characters. {until}: e.g. "Sat, Mar 27, 10:00 AM"; {phone}: clinic phone.
+    return [
+        e.t.fmt(
+            "after_procedure.email",
+            "If the numbness or weakness has not gone by {until}, call us on {phone}.",
+            until=_day_time(e, f.end + timedelta(hours=NUMBNESS_HOURS)),
+            phone=e.phone,
+        )
+    ]
+
+
 def next_day_sms(e: Env) -> str:
-    # TRANSLATORS: SMS the day after; the whole SMS must fit 3 segments (about 200 characters
-    # for non-Latin scripts or accented letters), so it names only some effects ("e.g."); the
-    # email lists them all.
-    # {clinic}: clinic name; {phone}: clinic phone.
-    return e.t.fmt(
-        "next_day.sms",
-        "{clinic}: the cortisone may cause e.g. calf cramps, higher blood sugar or blood "
-        "pressure, acne or bruising. Rash, swelling or trouble breathing: get urgent help. "
-        "Questions: {phone}",
-        clinic=e.clinic,
-        phone=e.phone,
-    )
+    # TRANSLATORS: SMS the day after, first sentence; the whole SMS must fit 3 segments (about
+    # 200 characters for non-Latin scripts or accented letters), so it names only some effects
+    # ("e.g."); the email lists them all. {clinic}: clinic name.
+    parts = [
+        e.t.fmt(
+            "next_day.sms",
+            "{clinic}: the cortisone may cause e.g. calf cramps, higher blood sugar or blood "
+            "pressure, acne or bruising.",
+            clinic=e.clinic,
+        )
+    ]
+    if "urgent_help" in e.optional:
+        # TRANSLATORS: OPTIONAL, sent only when the clinic switches it on in its schedule after
+        # approving it (it is not in the clinic's patient information). SMS the day after; at
+        # most 60 characters.
+        parts.append(
+            e.t.fmt("next_day.sms", "Rash, swelling or trouble breathing: get urgent help.")
+        )
+    # TRANSLATORS: SMS the day after, last words. {phone}: clinic phone.
+    parts.append(e.t.fmt("next_day.sms", "Questions: {phone}", phone=e.phone))
+    return " ".join(parts)
 
 
 def next_day_email(e: Env) -> Email:
@@ -728,11 +750,25 @@ def next_day_email(e: Env) -> Email:
                 "Because the amount of cortisone is small and local, general cortisone side "
                 "effects are expected only in exceptional cases.",
             ),
-            # TRANSLATORS: Email, day after: allergic reaction, urgent; at most 250 characters.
+            # TRANSLATORS: Email, day after: allergic reactions, as the clinic's information says;
+            # at most 150 characters.
             e.t.fmt(
                 "next_day.email",
-                "Local anaesthetics and contrast media can cause allergic reactions. If you "
-                "have a rash, swelling or difficulty breathing, get urgent medical help.",
+                "Local anaesthetics and contrast media can cause allergic reactions.",
+            ),
+            *(
+                # TRANSLATORS: OPTIONAL, sent only when the clinic switches it on in its
+                # schedule after approving it (not in the clinic's patient information). Email,
+                # day after; at most 150 characters.
+                [
+                    e.t.fmt(
+                        "next_day.email",
+                        "If you have a rash, swelling or difficulty breathing, get urgent "
+                        "medical help.",
+                    )
+                ]
+                if "urgent_help" in e.optional
+                else []
             ),
             # TRANSLATORS: Email, day after: contact; at most 150 characters. {phone}: clinic
             # phone, e.g. "+49 30 1234567".
@@ -970,4 +1006,13 @@ MESSAGES: dict[str, MessageDef] = {
         ),
     )
 }
-MESSAGE_KEYS = frozenset(MESSAGES)
+# The optional sentences each message has: not in the clinic's patient information, so off by
+# default; a clinic that has approved one switches it on with the rule's ``optional`` list.
+OPTIONAL: dict[str, frozenset[str]] = {
+    "next_day": frozenset({"urgent_help"}),
+    "after_procedure": frozenset({"numbness_call"}),
+}
+# Every message key, with its optional sentences: what a schedule's rule may name.
+MESSAGE_KEYS: Mapping[str, frozenset[str]] = MappingProxyType(
+    {key: OPTIONAL.get(key, frozenset()) for key in MESSAGES}
+)

@@ -60,10 +60,12 @@ def render(
     locales_dir: Path,
     clinic_default: str = locales.SOURCE_LOCALE,
     sms_segments: int | None = None,
+    optional: frozenset[str] = frozenset(),
 ) -> Rendered:
     """``sms_segments`` is the rule's SMS budget (default: the one the message is written
     for): it decides whether a doctor's note goes into the SMS or the SMS points to the email
-    and the phone instead. The note is never shortened."""
+    and the phone instead. The note is never shortened. ``optional``: the clinic-approved
+    optional sentences the rule switches on (messages.OPTIONAL)."""
     definition = MESSAGES[message]
     budget = definition.sms_segments if sms_segments is None else sms_segments
     problems: list[str] = []
@@ -77,6 +79,7 @@ def render(
             facts,
             bidi.ISOLATE if isolate else bidi.NO_ISOLATION,
             budget,
+            optional,
         )
         try:
             if channel == "sms":

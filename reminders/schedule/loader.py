@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Collection, Mapping
 from datetime import time
 from enum import StrEnum
 from pathlib import Path
@@ -43,6 +44,7 @@ _RULE_FIELDS = {
     "sms_segments",
     "safety",
     "not_before",
+    "optional",
 }
 _OFFSET_FIELDS = frozenset({"minutes", "hours", "days", "at"})
 _UNTIL_FIELDS = _OFFSET_FIELDS | {"anchor"}
@@ -72,7 +74,7 @@ class ScheduleError(ValueError):
         self.file, self.line, self.rule, self.field = file, line, rule, field
 
 
-def load(path: Path | str, known_messages: frozenset[str] | None = None) -> Schedule:
+def load(path: Path | str, known_messages: Collection[str] | None = None) -> Schedule:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -83,7 +85,7 @@ def load(path: Path | str, known_messages: frozenset[str] | None = None) -> Sche
     return loads(text, str(path), known_messages)
 
 
-def loads(text: str, source: str, known_messages: frozenset[str] | None = None) -> Schedule:
+def loads(text: str, source: str, known_messages: Collection[str] | None = None) -> Schedule:
     """``known_messages``: the message keys a rule may name (``i18n.MESSAGE_KEYS``, passed in by
     the composition root and the CLI, since planning knows no text); None checks no names."""
     try:
@@ -97,10 +99,14 @@ def loads(text: str, source: str, known_messages: frozenset[str] | None = None) 
 
 
 class _Parser:
-    def __init__(self, text: str, source: str, known: frozenset[str] | None) -> None:
+    def __init__(self, text: str, source: str, known: Collection[str] | None) -> None:
         self.lines = text.splitlines()
         self.source = source
         self.known = known
+        # With a mapping (i18n.MESSAGE_KEYS) the optional sentences a rule names are checked too.
+        self.optional_keys: Mapping[str, Collection[str]] | None = (
+            known if isinstance(known, Mapping) else None
+        )
         self.rule_starts = [i + 1 for i, ln in enumerate(self.lines) if _RULE_HEADER.match(ln)]
 
     def fail(
@@ -203,6 +209,19 @@ class _Parser:
         late = self.enum(LatePolicy, late_raw.get("policy"), i, key, "late.policy")
         until = self.moment(late_raw, "until", i, key, per, "late.until")
         not_before = self.moment(raw, "not_before", i, key, per, "not_before")
+        optional = raw.get("optional", [])
+        known_optional = sorted(self.optional_keys.get(message, ())) if self.optional_keys else None
+        if (
+            not isinstance(optional, list)
+            or any(not isinstance(o, str) for o in optional)
+            or (known_optional is not None and any(o not in known_optional for o in optional))
+        ):
+            raise self.fail(
+                f"must be a list of this message's optional sentences: {known_optional or []}",
+                i,
+                key,
+                "optional",
+            )
         segments = raw.get("sms_segments", 3)
         if isinstance(segments, bool) or not isinstance(segments, int) or not 1 <= segments <= 10:
             raise self.fail("must be a whole number from 1 to 10", i, key, "sms_segments")
@@ -222,6 +241,7 @@ class _Parser:
             sms_segments=segments,
             safety=safety,
             not_before=not_before,
+            optional=tuple(optional),
         )
 
     def moment(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
@@ -113,7 +113,7 @@ def files(schedule_dir: Path | None) -> tuple[dict[str, tuple[Path, str]], list[
 
 
 def _load(
-    path: Path, procedure: str, known_messages: frozenset[str] | None
+    path: Path, procedure: str, known_messages: Collection[str] | None
 ) -> tuple[Schedule, str]:
     try:
         raw = path.read_bytes()
@@ -144,7 +144,7 @@ def _line_of(text: str, field: str) -> int | None:
 
 
 def load_all(
-    schedule_dir: Path | None, known_messages: frozenset[str] | None
+    schedule_dir: Path | None, known_messages: Collection[str] | None
 ) -> tuple[dict[str, Loaded], list[ScheduleError]]:
     """Every schedule the service would use, each file read once and validated whole, and
     every problem found (one per file)."""
@@ -170,7 +170,7 @@ class Registry:
         self.schedule_dir = schedule_dir
 
     @classmethod
-    def build(cls, schedule_dir: Path | None, known_messages: frozenset[str] | None) -> Self:
+    def build(cls, schedule_dir: Path | None, known_messages: Collection[str] | None) -> Self:
         """Raises SchedulesBroken, naming every problem, unless every file is usable."""
         loaded, problems = load_all(schedule_dir, known_messages)
         if problems:

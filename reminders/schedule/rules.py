@@ -115,6 +115,9 @@ class Rule:
     # Never before this moment, whatever the anchor says (a restart message on the procedure
     # day must not reach the patient before the injection is over).
     not_before: Moment | None = None
+    # Optional sentences of the message the clinic has approved and switched on (off by
+    # default: they say more than the clinic's patient information).
+    optional: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -6,16 +6,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from reminders.i18n import render
+from reminders.i18n import MESSAGE_KEYS, render
 from reminders.i18n.facts import facts_for, is_aspirin
 from reminders.i18n.tools.samples import LONG, SAMPLE
 from reminders.model import Medication
 from reminders.preview import preview
-from reminders.schedule import load
+from reminders.schedule import ScheduleError, load
 from reminders.schedule.loader import DEFAULTS_DIR
 from tests.factories import LOCALES, SHIPPED, make_appointment
 
@@ -176,3 +177,55 @@ def test_8_no_sms_points_to_an_email_the_patient_does_not_get() -> None:
     no_email = replace(facts, has_email=False)
     sms = render("medication_pause", "sms", "en", no_email, BERLIN, LOCALES, sms_segments=2).text
     assert "email" not in sms and "Your doctor left a note: please call us." in sms
+
+
+def test_6_by_default_nothing_is_said_that_the_clinics_text_does_not_say() -> None:
+    appt = make_appointment(patient__locale="en")
+    for message in ("next_day", "after_procedure"):
+        for channel in ("sms", "email"):
+            out = render(message, channel, "en", facts_for(appt), BERLIN, LOCALES).text
+            assert "urgent" not in out and "has not gone by" not in out, (message, channel)
+    email = render("next_day", "email", "en", facts_for(appt), BERLIN, LOCALES).text
+    assert "Local anaesthetics and contrast media can cause allergic reactions." in email
+
+
+@pytest.mark.parametrize("locale", ["en", *SHIPPED])
+def test_6_a_clinic_switches_an_approved_optional_sentence_on_in_its_schedule(
+    locale: str, tmp_path: Path
+) -> None:
+    shipped = (DEFAULTS_DIR / "epidural_steroid_injection.toml").read_text(encoding="utf-8")
+    own = shipped.replace(
+        'key = "next_day"\nmessage = "next_day"\n',
+        'key = "next_day"\nmessage = "next_day"\noptional = ["urgent_help"]\n',
+    )
+    assert own != shipped
+    path = tmp_path / "epidural_steroid_injection.toml"
+    path.write_text(own, encoding="utf-8")
+    rule = load(path, MESSAGE_KEYS).rule("next_day")
+    assert rule.optional == ("urgent_help",)
+    appt = make_appointment(patient__locale=locale)
+    plain = render("next_day", "sms", locale, facts_for(appt), BERLIN, LOCALES)
+    more = render(
+        "next_day", "sms", locale, facts_for(appt), BERLIN, LOCALES,
+        optional=frozenset(rule.optional),
+    )  # fmt: skip
+    assert more.locale == plain.locale == locale
+    assert len(more.text) > len(plain.text)
+
+
+def test_6_an_optional_sentence_the_message_does_not_have_is_refused_naming_the_field(
+    tmp_path: Path,
+) -> None:
+    shipped = (DEFAULTS_DIR / "epidural_steroid_injection.toml").read_text(encoding="utf-8")
+    path = tmp_path / "epidural_steroid_injection.toml"
+    path.write_text(
+        shipped.replace(
+            'key = "next_day"\nmessage = "next_day"\n',
+            'key = "next_day"\nmessage = "next_day"\noptional = ["call_an_ambulance"]\n',
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(ScheduleError) as info:
+        load(path, MESSAGE_KEYS)
+    assert (info.value.rule, info.value.field) == ("next_day", "optional")
+    assert "urgent_help" in str(info.value)

@@ -136,7 +136,7 @@ def test_every_message_has_both_forms() -> None:
         key, _, channel = context.partition(".")
         if key not in SHARED_CONTEXTS:
             by_key.setdefault(key, set()).add(channel)
-    assert set(by_key) == set(MESSAGES) == MESSAGE_KEYS
+    assert set(by_key) == set(MESSAGES) == set(MESSAGE_KEYS)
     assert all(channels == {"sms", "email"} for channels in by_key.values()), by_key
     for key, definition in MESSAGES.items():
         assert definition.key == key
