@@ -41,6 +41,12 @@ class Schedules(Registry):
         except (KeyError, ScheduleError):
             return None
 
+    def optional(self, procedure: str, rule: str) -> frozenset[str]:
+        try:
+            return frozenset(self.get(procedure).rule(rule).optional)
+        except (KeyError, ScheduleError):
+            return frozenset()  # a notice, or an unknown rule: only what the clinic's text says
+
 
 @dataclass
 class Services:
@@ -81,6 +87,7 @@ class Services:
             locales_dir=s.locales_dir,
             clinic_default_locale=s.clinic.default_locale,
             sms_budget=self.schedules.sms_budget,
+            optional=self.schedules.optional,
         )
 
     def close(self) -> None:
