@@ -135,6 +135,8 @@ class Settings:
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     # (role, token) pairs for the HTTP API
     api_tokens: tuple[tuple[str, bytes], ...] = ()
+    # API_TOKENS_FILE, when the tokens come from a file: re-read when it changes (api.tokens)
+    api_tokens_file: Path | None = None
     # (a lambda: ApiSettings is defined at the end of the module)
     api: ApiSettings = field(default_factory=lambda: ApiSettings())  # noqa: PLW0108
 
@@ -183,6 +185,9 @@ def load() -> Settings:
         twilio=_twilio(),
         smtp=_smtp(),
         api_tokens=_api_tokens(),
+        api_tokens_file=Path(os.environ["API_TOKENS_FILE"])
+        if os.environ.get("API_TOKENS_FILE")
+        else None,
         api=_api(),
     )
     _check_channels(settings)
@@ -195,8 +200,12 @@ API_ROLES = ("integration", "staff")
 
 
 def _api_tokens() -> tuple[tuple[str, bytes], ...]:
-    """``role:token`` entries separated by commas or new lines; ``#`` starts a comment."""
-    raw = env_str("API_TOKENS", "")
+    return parse_api_tokens(env_str("API_TOKENS", ""))
+
+
+def parse_api_tokens(raw: str, name: str = "API_TOKENS") -> tuple[tuple[str, bytes], ...]:
+    """``role:token`` entries separated by commas or new lines; ``#`` starts a comment. A bad
+    entry raises ImproperlyConfigured naming ``name`` and the entry's number (never its token)."""
     out = []
     for n, raw_entry in enumerate(raw.replace("\n", ",").split(","), start=1):
         entry = raw_entry.strip()
@@ -205,7 +214,7 @@ def _api_tokens() -> tuple[tuple[str, bytes], ...]:
         role, sep, token = entry.partition(":")
         if not sep or role not in API_ROLES or len(token) < 16:
             raise ImproperlyConfigured(
-                f"API_TOKENS entry {n}: expected role:token with role in {API_ROLES} and a "
+                f"{name} entry {n}: expected role:token with role in {API_ROLES} and a "
                 "token of at least 16 characters"
             )
         out.append((role, token.encode()))
@@ -351,10 +360,37 @@ class ApiSettings:
     body_timeout: float = 10.0
     # How far ahead a procedure may be booked (days).
     booking_horizon_days: int = 730
+    # Rate limits (``limits`` notation, e.g. "600/minute" or "5 per 2 seconds"): per API token,
+    # per client address for requests without a known token, per address on the webhooks.
+    rate_token: str = "600/minute"  # noqa: S105 (a rate, not a secret)
+    rate_address: str = "120/minute"
+    rate_webhook: str = "1200/minute"
+    # How many proxies in front of the app add to X-Forwarded-For (0: ignore the header).
+    trusted_proxies: int = 0
+    # Seconds a token removed from API_TOKENS_FILE keeps working.
+    token_grace: float = 300.0
+
+
+def _rate(name: str, default: str) -> str:
+    from limits import parse  # noqa: PLC0415 (settings stay importable without the API's deps)
+
+    value = env_str(name, default)
+    try:
+        parse(value)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name}: expected a rate such as 600/minute or '5 per 2 seconds', got {value!r}"
+        ) from None
+    return value
 
 
 def _api() -> ApiSettings:
     return ApiSettings(
+        rate_token=_rate("REMINDERS_RATE_TOKEN", "600/minute"),
+        rate_address=_rate("REMINDERS_RATE_ADDRESS", "120/minute"),
+        rate_webhook=_rate("REMINDERS_RATE_WEBHOOK", "1200/minute"),
+        trusted_proxies=env_int("REMINDERS_TRUSTED_PROXIES", 0, minimum=0),
+        token_grace=env_float("REMINDERS_TOKEN_GRACE", 300.0, minimum=0.0),
         max_body_bytes=env_int("REMINDERS_MAX_BODY_BYTES", 65536, minimum=1024),
         body_timeout=env_float("REMINDERS_BODY_TIMEOUT", 10.0, minimum=0.1),
         booking_horizon_days=env_int("REMINDERS_BOOKING_HORIZON_DAYS", 730, minimum=1),

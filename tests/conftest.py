@@ -74,6 +74,9 @@ def api(
 ) -> Iterator[tuple[TestClient, FixedClock]]:
     """The HTTP app under test, against real Redis (``client`` removes the test's keys after
     it), with a fixed clock at BOOKED_AT, two tokens and the outbox channels."""
+    # Rate limits out of the way unless a test module sets its own (test_rate_limits.py).
+    for name in ("REMINDERS_RATE_TOKEN", "REMINDERS_RATE_ADDRESS", "REMINDERS_RATE_WEBHOOK"):
+        monkeypatch.setenv(name, "1000000/minute")
     for name, value in api_env.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("REDIS_URL", redis_url)

@@ -12,6 +12,8 @@ from fastapi.responses import JSONResponse
 from reminders import __version__, wiring
 from reminders.api import appointments, health, schedules, staff, webhooks
 from reminders.api.guard import Guard
+from reminders.api.ratelimit import RateLimits
+from reminders.api.tokens import ApiTokens, install_sighup
 from reminders.logsafe import install as install_log_masking
 from reminders.model import ValidationError
 
@@ -31,6 +33,10 @@ def create_app(services: wiring.Services | None = None) -> FastAPI:
         description="Patient reminders for image-guided procedures: staff and integration API.",
     )
     app.state.services = sv
+    app.state.tokens = ApiTokens.from_settings(sv.settings)
+    app.state.rates = RateLimits(sv.settings)
+    if sv.settings.api_tokens_file is not None:
+        install_sighup()  # SIGHUP: read API_TOKENS_FILE again
     app.add_middleware(Guard)  # authentication and body limits before any body is read
     app.add_exception_handler(ValidationError, _invalid)
     app.add_exception_handler(RequestValidationError, _invalid_request)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from fastapi import Depends, HTTPException, Request
 
-from reminders.wiring import Services
+from reminders.api.tokens import ApiTokens
 
 _GRANTS = {"integration": {"integration"}, "staff": {"integration", "staff"}}
 
@@ -43,9 +43,9 @@ def refusal(header: str) -> str:
 
 
 def _authenticate(request: Request) -> Caller:
-    services: Services = request.app.state.services
+    tokens: ApiTokens = request.app.state.tokens
     header = request.headers.get("authorization", "")
-    found = caller_for(header, services.settings.api_tokens)
+    found = caller_for(header, tokens.current())
     if found is None:
         raise HTTPException(401, refusal(header), headers={"WWW-Authenticate": "Bearer"})
     return found

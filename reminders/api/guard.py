@@ -5,6 +5,8 @@ FastAPI reads and parses a body before it runs a route's dependencies (where rol
 checked), so without this an unauthenticated client could make the server hold and parse
 100 MB before its 401. Here, as plain ASGI in front of the app:
 
+- Rate limits (``ratelimit``): per token, per client address without a known token, per
+  address on the webhooks; over one, 429 with ``Retry-After``.
 - A request for the API needs a known bearer token (its role is still checked by the route);
   without one it gets 401 and its body is never read. A Twilio webhook needs an
   ``X-Twilio-Signature`` header (the route checks the signature, which covers the body); without
@@ -21,10 +23,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reminders.api.auth import caller_for, refusal
+from reminders.api.ratelimit import Exceeded, RateLimits, token_key
+from reminders.api.tokens import ApiTokens
 from reminders.wiring import Services
 
 OPEN = frozenset(
@@ -41,10 +46,11 @@ class Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        services: Services = scope["app"].state.services
+        state = scope["app"].state
+        services: Services = state.services
         headers = _headers(scope)
         path: str = scope.get("path", "")
-        refused = _refuse(path, headers, services)
+        refused = await run_in_threadpool(_refuse, path, headers, scope, state.tokens, state.rates)
         if refused is not None:
             await refused(scope, receive, send)
             return
@@ -75,17 +81,41 @@ def _headers(scope: Scope) -> dict[str, str]:
     return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
 
 
-def _refuse(path: str, headers: dict[str, str], services: Services) -> JSONResponse | None:
+def _refuse(
+    path: str, headers: dict[str, str], scope: Scope, tokens: ApiTokens, rates: RateLimits
+) -> JSONResponse | None:
     if path in OPEN:
         return None
     if path.startswith(WEBHOOKS):
+        over = rates.hit("webhook", rates.address(scope, headers))
+        if over is not None:
+            return _too_many(over)
         if not headers.get("x-twilio-signature"):
             return _answer(403, "invalid signature")
         return None
     header = headers.get("authorization", "")
-    if caller_for(header, services.settings.api_tokens) is None:
+    if caller_for(header, tokens.current()) is None:
+        over = rates.hit("address", rates.address(scope, headers))
+        if over is not None:
+            return _too_many(over)
         return _answer(401, refusal(header), {"WWW-Authenticate": "Bearer"})
+    over = rates.hit("token", token_key(header))
+    if over is not None:
+        return _too_many(over)
     return None
+
+
+def _too_many(over: Exceeded) -> JSONResponse:
+    return JSONResponse(
+        {
+            "detail": f"too many requests: the limit is {over.limit} per {over.scope}",
+            "limit": over.limit,
+            "scope": over.scope,
+            "retry_after": over.retry_after,
+        },
+        429,
+        headers={"Retry-After": str(over.retry_after), "Connection": "close"},
+    )
 
 
 async def _read(receive: Receive, limit: int) -> tuple[bytes | None, bool]:
