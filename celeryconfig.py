@@ -4,6 +4,9 @@ Reminders never travel as far-future ETA tasks: beat runs one short periodic tas
 what is due from the store; delivery tasks carry only a reminder id and a claim token.
 """
 
+import ssl
+from urllib.parse import parse_qs, urlsplit
+
 from kombu import Queue
 
 from reminders import settings as _settings
@@ -12,6 +15,14 @@ _s = _settings.load()
 
 broker_url = _s.broker_url
 broker_connection_retry_on_startup = True
+# A rediss:// broker: kombu reads ssl_cert_reqs, ssl_ca_certs, ssl_certfile, ssl_keyfile from the
+# URL's query (rediss://:password@host:6380/0?ssl_cert_reqs=required&ssl_ca_certs=/path). Given
+# none, kombu would not check the server's certificate (it warns and uses CERT_NONE); here it
+# checks it against the system's CAs instead, as redis-py does for REDIS_URL. The result backend
+# is off (result_backend = None), so redis_backend_use_ssl is not needed.
+_broker = urlsplit(broker_url)
+if _broker.scheme == "rediss" and not any(k.startswith("ssl_") for k in parse_qs(_broker.query)):
+    broker_use_ssl = {"ssl_cert_reqs": ssl.CERT_REQUIRED}
 broker_transport_options = {"visibility_timeout": 3600}
 task_serializer = "json"
 accept_content = ["json"]

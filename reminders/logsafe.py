@@ -9,6 +9,8 @@ masked is contact data and nothing else:
   service keeps is E.164, with its ``+``), also URL-encoded (``%2B49...``); IP addresses,
   dates, times, ports and ids have no ``+`` and stay as they are;
 - email addresses (``maria@example.org`` -> ``m***@***``), also URL-encoded (``%40``);
+- the password in a URL (``redis://:secret@redis:6379/0`` -> ``redis://:***@redis:6379/0``,
+  ``rediss://user:secret@...`` too), so a Redis or broker URL never shows its password;
 - in an access line, the values of the query string (but for the preview's zone, language and
   times): a client may put anything in a URL;
 - in an exception's message (the ``ValueError: ...`` lines of a traceback, where a library
@@ -37,6 +39,8 @@ import structlog
 from reminders import settings as settings_mod
 
 _PHONE = re.compile(r"(?:\+|%2[Bb])\d(?:[ ()./-]{0,2}\d){5,16}")
+# scheme://[user]:password@ (the password up to the last "@" before the host)
+_URL_PASSWORD = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@]*:)[^\s/]*@")
 _EMAIL = re.compile(r"[^\s@<>\"'(),;:\[\]/=?&]+(?:@|%40)[^\s@<>\"'(),;:\[\]/?&]+\.[A-Za-z]{2,}")
 # A traceback's frame lines ("  File ...", the source line, "~~~^^^" markers) are code; the
 # other lines are exception messages ("ValueError: ...", a chained exception's message).
@@ -46,9 +50,16 @@ _INPUT_VALUE = re.compile(r"input_value=.*?(?=, input_type=|$)")
 
 
 def mask(text: str) -> str:
-    """``text`` with phone numbers and email addresses masked; nothing else changes."""
+    """``text`` with phone numbers, email addresses and URLs' passwords masked; nothing else
+    changes."""
+    text = mask_url(text)
     text = _EMAIL.sub(lambda m: m.group(0)[0] + "***@***", text)
     return _PHONE.sub(lambda m: "***" + m.group(0)[-2:], text)
+
+
+def mask_url(text: str) -> str:
+    """``text`` with the password of every URL in it replaced by ``***``."""
+    return _URL_PASSWORD.sub(lambda m: m.group(1) + "***@", text)
 
 
 def mask_exception(text: str) -> str:

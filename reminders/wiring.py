@@ -14,6 +14,7 @@ from pathlib import Path
 import redis
 
 from reminders import clock as clock_mod
+from reminders import logsafe
 from reminders import settings as settings_mod
 from reminders.channels import Channel
 from reminders.channels import registry as channel_registry
@@ -94,11 +95,29 @@ class Services:
         self.redis.close()
 
 
+def check_redis_login(client: redis.Redis, url: str) -> None:
+    """A wrong or missing Redis password stops the process
+    at start, naming REDIS_URL and never showing the password. A Redis that does not answer yet
+    is no error here: the process goes on and reconnects (a Redis restart must not stop it)."""
+    try:
+        client.ping()
+    except (redis.AuthenticationError, redis.ResponseError) as exc:
+        client.close()
+        raise settings_mod.ImproperlyConfigured(
+            f"REDIS_URL: Redis at {logsafe.mask_url(url)} refused the login "
+            f"({type(exc).__name__}: {logsafe.mask_url(str(exc))}); check the password "
+            "(redis://:password@host:6379/0, or REDIS_URL_FILE)"
+        ) from None
+    except (redis.ConnectionError, redis.TimeoutError, OSError):
+        pass
+
+
 def build(settings: settings_mod.Settings | None = None) -> Services:
     s = settings or settings_mod.load()
     client = redis.Redis.from_url(
         s.redis_url, socket_timeout=10, socket_connect_timeout=5, health_check_interval=30
     )
+    check_redis_login(client, s.redis_url)
     return Services(
         settings=s,
         redis=client,

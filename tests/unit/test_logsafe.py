@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -156,3 +157,32 @@ def test_utc_and_canonical_zones_pass_aliases_name_their_zone() -> None:
     ] * 4
     assert "Europe/Kyiv" in (zone_problem("Europe/Kiev") or "")
     assert zone_problem("localtime") and zone_problem("Factory") and zone_problem("right/UTC")
+
+
+@pytest.mark.parametrize(
+    ("line", "masked"),
+    [
+        ("connecting to redis://:s3cret@redis:6379/0", "connecting to redis://:***@redis:6379/0"),
+        (
+            "broker rediss://default:s3cret@10.0.0.5:6380/0?x=1",
+            "broker rediss://default:***@10.0.0.5:6380/0?x=1",
+        ),
+        ("redis://redis:6379/0 has no password", "redis://redis:6379/0 has no password"),
+        ("https://example.org/path:8000 stays", "https://example.org/path:8000 stays"),
+    ],
+)
+def test_a_urls_password_is_masked(line: str, masked: str) -> None:
+    assert mask(line) == masked
+
+
+def test_a_urls_password_is_masked_in_a_traceback_and_a_handler() -> None:
+    try:
+        raise ConnectionError("cannot reach redis://:pa@ss:w0rd@redis.example.org:6379/0")
+    except ConnectionError:
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "broker %s", None, None)
+        record.args = ("rediss://:pa@ss:w0rd@redis:6380/0",)
+        record.exc_info = sys.exc_info()
+    line = MaskingFormatter().format(record)
+    assert "w0rd" not in line
+    assert "pa@ss" not in line
+    assert "rediss://:***@redis:6380/0" in line
