@@ -4,7 +4,7 @@ window. The windows are 2 seconds here; tests poll for the reset rather than sle
 
 from __future__ import annotations
 
-import time
+from collections.abc import Callable
 
 import pytest
 import redis
@@ -14,7 +14,7 @@ from reminders.api.ratelimit import RateLimits
 from reminders.clock import FixedClock
 from tests.factories import AS_INTEGRATION, AS_STAFF, INTEGRATION
 from tests.fakes.twilio import AUTH_TOKEN, PUBLIC
-from tests.helpers import current
+from tests.helpers import current, wait_until
 
 WINDOW = 2.0
 
@@ -44,11 +44,8 @@ def _limited(answer: object, scope: str, limit: str) -> None:
     assert limit in body["detail"]
 
 
-def _until(check: object, within: float = WINDOW + 3) -> None:
-    deadline = time.monotonic() + within
-    while not check():  # type: ignore[operator]
-        assert time.monotonic() < deadline, "the limit did not reset after its window"
-        time.sleep(0.1)
+def _until(check: Callable[[], bool]) -> None:
+    wait_until(check, WINDOW + 3, "the limit to reset after its window")
 
 
 def test_a_token_over_its_limit_gets_429_others_do_not_and_it_resets(
