@@ -214,20 +214,27 @@ def _no_driving_email(e: Env) -> str:
 
 def _medication_sms(e: Env, *lead: str, restart: bool = True) -> str:
     """A medication SMS: what the doctor said, when it may be restarted, the doctor's note
-    verbatim when the whole SMS fits its segment budget, then the safety line and the phone.
-    A note that does not fit is never shortened: the patient is told where to read it."""
-    tail = _medication_sms_tail(e)
+    (``_with_note``), then the safety line and the phone."""
     body = " ".join((*lead, _restart_sms(e)) if restart else lead)
+    return _with_note(e, body, _medication_sms_tail(e))
+
+
+def _with_note(e: Env, before: str, after: str = "") -> str:
+    """``before`` + the doctor's note verbatim + ``after`` when the whole SMS fits its segment
+    budget; otherwise where to read the note instead. A note is never shortened."""
+
+    def joined(middle: str) -> str:
+        return " ".join(part for part in (before, middle, after) if part)
+
     if not e.med.note.strip():
-        return f"{body} {tail}"
+        return joined("")
     # TRANSLATORS: SMS, in the medication SMS when the doctor wrote a note; at most 20
     # characters besides the note. {note}: the doctor's note exactly as written, e.g. "Take
     # half a tablet on Monday".
-    note = e.t.fmt("medication.sms", "Doctor's note: {note}", note=e.note)
-    full = f"{body} {note} {tail}"
+    full = joined(e.t.fmt("medication.sms", "Doctor's note: {note}", note=e.note))
     if segments(sms_text(full)) <= e.sms_segments:
         return full
-    return f"{body} {_note_pointer(e)} {tail}"
+    return joined(_note_pointer(e))
 
 
 def _note_pointer(e: Env) -> str:
@@ -490,18 +497,7 @@ def medication_resume_sms(e: Env) -> str:
             medicine=e.medicine,
             phone=e.phone,
         )
-    return _with_note_sms(e, text)
-
-
-def _with_note_sms(e: Env, text: str) -> str:
-    """``text`` and the doctor's note verbatim when the whole SMS fits its segment budget, else
-    where to read the note. Never a shortened note."""
-    if not e.med.note.strip():
-        return text
-    full = text + " " + e.t.fmt("medication.sms", "Doctor's note: {note}", note=e.note)
-    if segments(sms_text(full)) <= e.sms_segments:
-        return full
-    return text + " " + _note_pointer(e)
+    return _with_note(e, text)
 
 
 def medication_resume_email(e: Env) -> Email:
