@@ -10,7 +10,8 @@ checked), so without this an unauthenticated client could make the server hold a
 - A request for the API needs a known bearer token (its role is still checked by the route);
   without one it gets 401 and its body is never read. A Twilio webhook needs an
   ``X-Twilio-Signature`` header (the route checks the signature, which covers the body); without
-  one, 403. ``/health``, ``/metrics`` and the API documents are open.
+  one, 403. ``/health``, ``/metrics`` and the API documents are open; ``/console`` checks its own
+  session cookie.
 - A body longer than ``REMINDERS_MAX_BODY_BYTES`` gets 413: at once when ``Content-Length``
   says so, else as soon as that many bytes have come. A body not complete within
   ``REMINDERS_BODY_TIMEOUT`` seconds gets 408. A body within both is handed to the app whole.
@@ -35,7 +36,12 @@ from reminders.wiring import Services
 OPEN = frozenset(
     {"/health", "/metrics", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 )
+# The API documents' own assets (served by the app: clinics run it on intranets).
+OPEN_PREFIXES = ("/docs-assets/",)
 WEBHOOKS = "/twilio/"
+# The staff console signs its people in with its own accounts and session cookies
+# (reminders.console); here it gets only the body limits.
+CONSOLE = "/console"
 
 
 class Guard:
@@ -84,7 +90,9 @@ def _headers(scope: Scope) -> dict[str, str]:
 def _refuse(
     path: str, headers: dict[str, str], scope: Scope, tokens: ApiTokens, rates: RateLimits
 ) -> JSONResponse | None:
-    if path in OPEN:
+    if path in OPEN or path.startswith(OPEN_PREFIXES):
+        return None
+    if path == CONSOLE or path.startswith(CONSOLE + "/"):
         return None
     if path.startswith(WEBHOOKS):
         over = rates.hit("webhook", rates.address(scope, headers))
