@@ -151,11 +151,7 @@ def _medication_corrections(
         if not match:
             continue  # the doctor removed it: staff see the edit in the timeline
         now_med = new.medications[match[0]]
-        if (old.pause_from, old.resume_on, old.note) == (
-            now_med.pause_from,
-            now_med.resume_on,
-            now_med.note,
-        ):
+        if old.instruction == now_med.instruction:
             continue
         out += notices(
             new,

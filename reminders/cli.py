@@ -57,6 +57,18 @@ def _parser() -> argparse.ArgumentParser:
         default="epidural_steroid_injection",
         help="a procedure the service has a schedule for, or a TOML file's path (with / or .toml)",
     )
+    pv.add_argument(
+        "--reduce",
+        action="append",
+        default=[],
+        metavar="NAME:FROM:UNTIL:DOSE[:NOTE]",
+        help="a medicine the doctor reduced to DOSE from FROM to UNTIL; repeat for more",
+    )
+    pv.add_argument(
+        "--discreet",
+        action="store_true",
+        help="the patient chose discreet SMS (no procedure, medicine or condition named)",
+    )
     pv.add_argument("--channels", default=",".join(CHANNELS), type=_channels)
     pv.add_argument("--now", type=_aware, help="ISO time of booking (default: now)")
     pv.add_argument("--json", action="store_true", help="print a JSON array")
@@ -112,6 +124,7 @@ def _preview(args: argparse.Namespace) -> int:
     from reminders.preview import (  # noqa: PLC0415 - keeps `reminders --help` fast
         as_text,
         parse_medication,
+        parse_reduction,
         preview,
         sample_appointment,
     )
@@ -125,10 +138,14 @@ def _preview(args: argparse.Namespace) -> int:
         locale=args.locale,
         duration=args.duration,
         procedure=schedule.procedure,
-        medications=[parse_medication(m) for m in args.medication],
+        medications=[
+            *(parse_medication(m) for m in args.medication),
+            *(parse_reduction(m) for m in args.reduce),
+        ],
         channels=args.channels,
         location=Location(s.clinic.name, s.clinic.address, s.clinic.phone),
         booked_at=now,
+        discreet_sms=args.discreet,
     )
     items = preview(appt, schedule, now, s.locales_dir, s.clinic.default_locale)
     if args.json:

@@ -24,6 +24,8 @@ from reminders.ids import ReminderId
 CHANNELS = ("sms", "email")
 # The doctor's note is sent verbatim, never cut: this keeps it a note, not a letter.
 NOTE_MAX_CHARS = 200
+# A reduced dose is a dose as the doctor writes it ("2.5 mg once a day"), sent verbatim in SMS.
+REDUCED_DOSE_MAX_CHARS = 40
 # A letter or digit first, so '.', '..' and '-x' are never ids (they go into keys and URLs).
 EXTERNAL_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 _EXTERNAL_ID = re.compile(EXTERNAL_ID_PATTERN)
@@ -175,6 +177,9 @@ class Patient:
     phone: str | None = None
     email: str | None = None
     channels: tuple[str, ...] = CHANNELS
+    # The patient chose SMS that name no procedure, medicine or condition (shared phones, lock
+    # screens): the details come by email or a call to the clinic.
+    discreet_sms: bool = False
 
     @property
     def zone(self) -> ZoneInfo:
@@ -207,17 +212,53 @@ class Procedure:
 
 @dataclass(frozen=True)
 class Medication:
-    """One medicine as the doctor entered it. ``pause_from`` is the first day the patient does
-    not take it (so the last dose is the day before); ``resume_on`` the day they may restart."""
+    """One medicine as the doctor entered it: a pause or a dose reduction, never both.
+
+    A pause: ``pause_from`` is the first day the patient does not take it (so the last dose is
+    the day before); ``resume_on`` the day they may restart. A reduction: from ``reduce_from``
+    the patient takes ``reduced_dose`` (the doctor's words, relayed verbatim) instead of the
+    usual dose, up to and including ``reduce_until``. Either end may be left for the doctor to
+    tell the patient later."""
 
     name: str
     pause_from: date | None = None
     resume_on: date | None = None
     note: str = ""
+    reduced_dose: str = ""
+    reduce_from: date | None = None
+    reduce_until: date | None = None
 
     @property
     def last_dose(self) -> date | None:
         return self.pause_from - timedelta(days=1) if self.pause_from else None
+
+    @property
+    def is_reduction(self) -> bool:
+        return bool(self.reduced_dose)
+
+    @property
+    def change_from(self) -> date | None:
+        """The first day of the doctor's change (no dose, or the reduced one)."""
+        return self.reduce_from if self.is_reduction else self.pause_from
+
+    @property
+    def usual_again(self) -> date | None:
+        """The first day the patient may take the usual dose again, when the doctor said."""
+        if self.is_reduction:
+            return self.reduce_until + timedelta(days=1) if self.reduce_until else None
+        return self.resume_on
+
+    @property
+    def instruction(self) -> tuple[object, ...]:
+        """Everything the doctor entered about it but its name: what a correction compares."""
+        return (
+            self.pause_from,
+            self.resume_on,
+            self.note,
+            self.reduced_dose,
+            self.reduce_from,
+            self.reduce_until,
+        )
 
 
 @dataclass(frozen=True)
@@ -235,15 +276,7 @@ class Appointment:
         data["procedure"]["start"] = self.procedure.start.isoformat()
         data["booked_at"] = self.booked_at.isoformat()
         data["patient"]["channels"] = list(self.patient.channels)
-        data["medications"] = [
-            {
-                "name": m.name,
-                "pause_from": m.pause_from.isoformat() if m.pause_from else None,
-                "resume_on": m.resume_on.isoformat() if m.resume_on else None,
-                "note": m.note,
-            }
-            for m in self.medications
-        ]
+        data["medications"] = [_medication_dict(m) for m in self.medications]
         data["status"] = str(self.status)
         return data
 
@@ -261,6 +294,7 @@ class Appointment:
                 phone=p.get("phone") or None,
                 email=p.get("email") or None,
                 channels=tuple(p.get("channels") or CHANNELS),
+                discreet_sms=bool(p.get("discreet_sms", False)),
             ),
             procedure=Procedure(
                 type=pr["type"],
@@ -271,9 +305,12 @@ class Appointment:
             medications=tuple(
                 Medication(
                     name=m["name"],
-                    pause_from=date.fromisoformat(m["pause_from"]) if m.get("pause_from") else None,
-                    resume_on=date.fromisoformat(m["resume_on"]) if m.get("resume_on") else None,
+                    pause_from=_day(m.get("pause_from")),
+                    resume_on=_day(m.get("resume_on")),
                     note=m.get("note") or "",
+                    reduced_dose=m.get("reduced_dose") or "",
+                    reduce_from=_day(m.get("reduce_from")),
+                    reduce_until=_day(m.get("reduce_until")),
                 )
                 for m in data.get("medications") or ()
             ),
@@ -320,6 +357,24 @@ class PlannedReminder:
 
 def _instant(value: str) -> datetime:
     return datetime.fromisoformat(value).astimezone(UTC)
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _medication_dict(m: Medication) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "name": m.name,
+        "pause_from": m.pause_from.isoformat() if m.pause_from else None,
+        "resume_on": m.resume_on.isoformat() if m.resume_on else None,
+        "note": m.note,
+    }
+    if m.is_reduction:  # pauses keep the record they always had
+        out["reduced_dose"] = m.reduced_dose
+        out["reduce_from"] = m.reduce_from.isoformat() if m.reduce_from else None
+        out["reduce_until"] = m.reduce_until.isoformat() if m.reduce_until else None
+    return out
 
 
 EXTERNAL_ID_RULE = "use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
@@ -370,7 +425,11 @@ def _validate_text(a: Appointment) -> None:
         ("procedure.location.phone", loc.phone),
     ]
     for i, m in enumerate(a.medications):
-        fields += [(f"medications[{i}].name", m.name), (f"medications[{i}].note", m.note)]
+        fields += [
+            (f"medications[{i}].name", m.name),
+            (f"medications[{i}].note", m.note),
+            (f"medications[{i}].reduced_dose", m.reduced_dose),
+        ]
     for where, value in fields:
         if value is not None and (problem := forbidden_character(value)):
             raise ValidationError(where, problem)
@@ -386,3 +445,29 @@ def _validate_medications(medications: tuple[Medication, ...]) -> None:
             )
         if m.pause_from and m.resume_on and m.resume_on < m.pause_from:
             raise ValidationError(f"medications[{i}].resume_on", "is before pause_from")
+        _validate_reduction(i, m)
+
+
+def _validate_reduction(i: int, m: Medication) -> None:
+    at = f"medications[{i}]"
+    if not m.is_reduction:
+        for name in ("reduce_from", "reduce_until"):
+            if getattr(m, name) is not None:
+                raise ValidationError(f"{at}.{name}", "needs reduced_dose (the reduced dose)")
+        return
+    if m.pause_from is not None or m.resume_on is not None:
+        which = "pause_from" if m.pause_from is not None else "resume_on"
+        raise ValidationError(
+            f"{at}.{which}",
+            "a dose reduction cannot also pause the medicine: enter the pause as its own entry",
+        )
+    if not m.reduced_dose.strip():
+        raise ValidationError(f"{at}.reduced_dose", "must not be blank")
+    if len(m.reduced_dose) > REDUCED_DOSE_MAX_CHARS:
+        raise ValidationError(
+            f"{at}.reduced_dose", f"is longer than {REDUCED_DOSE_MAX_CHARS} characters"
+        )
+    if m.reduce_from is None:
+        raise ValidationError(f"{at}.reduce_from", "is required for a dose reduction")
+    if m.reduce_until is not None and m.reduce_until < m.reduce_from:
+        raise ValidationError(f"{at}.reduce_until", "is before reduce_from")

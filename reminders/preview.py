@@ -68,6 +68,26 @@ def parse_medication(spec: str) -> Medication:
     return Medication(parts[0].strip(), pause, resume, parts[3] if len(parts) > 3 else "")
 
 
+def parse_reduction(spec: str) -> Medication:
+    """``Name:FROM:UNTIL:DOSE[:note]``: a dose reduction from FROM to UNTIL (YYYY-MM-DD; UNTIL
+    may be empty: the doctor will say); DOSE as the doctor writes it."""
+    parts = spec.split(":", 4)
+    if len(parts) < 4 or not parts[0].strip() or not parts[3].strip():
+        raise ValueError(f"--reduce {spec!r}: expected NAME:FROM:UNTIL:DOSE[:NOTE]")
+    try:
+        start = date.fromisoformat(parts[1])
+        until = date.fromisoformat(parts[2]) if parts[2] else None
+    except ValueError as exc:
+        raise ValueError(f"--reduce {spec!r}: {exc}") from None
+    return Medication(
+        parts[0].strip(),
+        note=parts[4] if len(parts) > 4 else "",
+        reduced_dose=parts[3].strip(),
+        reduce_from=start,
+        reduce_until=until,
+    )
+
+
 def sample_appointment(
     *,
     procedure_at: datetime,
@@ -79,6 +99,7 @@ def sample_appointment(
     channels: tuple[str, ...],
     location: Location,
     booked_at: datetime,
+    discreet_sms: bool = False,
 ) -> Appointment:
     zone = ZoneInfo(tz)
     start = procedure_at.replace(tzinfo=zone) if procedure_at.tzinfo is None else procedure_at
@@ -92,6 +113,7 @@ def sample_appointment(
                 phone="+15550100100",
                 email="alex@example.org",
                 channels=channels,
+                discreet_sms=discreet_sms,
             ),
             procedure=Procedure(
                 type=procedure,

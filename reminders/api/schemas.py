@@ -104,6 +104,7 @@ Address = Annotated[OneLine, Field(min_length=1, max_length=200)]
 LocationPhone = Annotated[OneLine, Field(min_length=3, max_length=40)]
 MedicineName = Annotated[OneLine, Field(min_length=1, max_length=80)]
 Note = Annotated[OneLine, Field(max_length=160)]
+ReducedDose = Annotated[OneLine, Field(min_length=1, max_length=40, examples=["2.5 mg once a day"])]
 Zone = Annotated[
     StrictStr,
     BeforeValidator(_one_line),
@@ -156,6 +157,11 @@ class PatientIn(BaseModel):
     phone: Phone | None = None
     email: Email | None = None
     channels: Channels = Field(default=["sms", "email"])
+    discreet_sms: StrictBool = Field(
+        default=False,
+        description="SMS name no procedure, medicine or condition: the details come by email "
+        "or a call to the clinic (the patient's choice at booking)",
+    )
 
 
 class ProcedureIn(BaseModel):
@@ -172,6 +178,12 @@ class MedicationIn(BaseModel):
     pause_from: Day | None = Field(default=None, description="first day without the medicine")
     resume_on: Day | None = Field(default=None, description="day it may be taken again")
     note: Note = Field(default="", description="the doctor's note, sent verbatim")
+    # A dose reduction instead of a pause: the reduced dose from reduce_from to reduce_until.
+    reduced_dose: ReducedDose | None = Field(
+        default=None, description="a dose reduction: the reduced dose, sent verbatim"
+    )
+    reduce_from: Day | None = Field(default=None, description="first day on the reduced dose")
+    reduce_until: Day | None = Field(default=None, description="last day on the reduced dose")
 
 
 class AppointmentIn(BaseModel):
@@ -211,6 +223,7 @@ class PatientPatch(BaseModel):
     phone: Phone | None = None
     email: Email | None = None
     channels: Channels = _left_out()
+    discreet_sms: StrictBool = _left_out()
 
 
 class ProcedurePatch(BaseModel):

@@ -1,5 +1,6 @@
 """Checks on a booking that need the clock or several fields at once: the procedure ahead and
-within the booking horizon, pause and restart days around the procedure day. Each field on its
+within the booking horizon, pause and restart days (and a dose reduction's days) around the
+procedure day. Each field on its
 own is checked by the request schema (``schemas``); ``parse`` builds the domain's Appointment
 and ``model.validate`` holds its invariants whoever builds one."""
 
@@ -65,6 +66,19 @@ def appointment(
                 f"medications[{i}].resume_on",
                 f"must be on or after the procedure day {local_day} and at most 60 days after",
             )
+        if m.reduce_from and not (local_day - MAX_MEDICATION_LEAD <= m.reduce_from <= local_day):
+            raise ValidationError(
+                f"medications[{i}].reduce_from",
+                f"must be on or before the procedure day {local_day} and at most 30 days before",
+            )
+        # The usual dose comes back the day after reduce_until: never before the procedure day.
+        last = local_day - timedelta(days=1)
+        if m.reduce_until and not (last <= m.reduce_until <= last + MAX_RESUME_AFTER):
+            raise ValidationError(
+                f"medications[{i}].reduce_until",
+                f"must be on or after {last}, the day before the procedure, and at most 60 days "
+                "after it",
+            )
     return appt
 
 
@@ -94,6 +108,7 @@ def _parse(data: dict[str, Any]) -> Appointment:
             phone=p.get("phone") or None,
             email=p.get("email") or None,
             channels=tuple(p.get("channels") or CHANNELS),
+            discreet_sms=_bool(p.get("discreet_sms", False), "patient.discreet_sms"),
         ),
         procedure=Procedure(
             type=_text(pr, "type", "procedure.type"),
@@ -126,6 +141,12 @@ def _text(
     if not isinstance(value, str) or not value.strip():
         raise ValidationError(where or key, "missing or empty")
     return value.strip()
+
+
+def _bool(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise ValidationError(where, "expected true or false")
+    return value
 
 
 def _int(value: Any, where: str) -> int:
@@ -171,4 +192,7 @@ def _medication(m: Any, i: int) -> Medication:
         pause_from=_date(m.get("pause_from"), f"medications[{i}].pause_from"),
         resume_on=_date(m.get("resume_on"), f"medications[{i}].resume_on"),
         note=note,
+        reduced_dose=(m.get("reduced_dose") or "").strip(),
+        reduce_from=_date(m.get("reduce_from"), f"medications[{i}].reduce_from"),
+        reduce_until=_date(m.get("reduce_until"), f"medications[{i}].reduce_until"),
     )

@@ -31,6 +31,8 @@ def facts_for(appt: Appointment, medicine: int | None = None) -> Facts:
         start=appt.procedure.start,
         end=appt.procedure.end,
         medicine=appt.medications[medicine] if medicine is not None else None,
-        paused_aspirin=any(m.pause_from is not None and is_aspirin(m) for m in appt.medications),
+        # A pause or a reduction: either way the doctor gave an instruction for aspirin.
+        paused_aspirin=any(m.change_from is not None and is_aspirin(m) for m in appt.medications),
         has_email="email" in appt.patient.reachable_channels(),
+        discreet=appt.patient.discreet_sms,
     )

@@ -83,11 +83,9 @@ def render(
         )
         try:
             if channel == "sms":
-                if rtl:
-                    text = _rtl_sms(definition.sms, env)
-                else:
-                    # A stray mark in a translation never reaches a SMS.
-                    text = bidi.clean(sms_text(definition.sms(env)))
+                build = definition.discreet_sms if facts.discreet else definition.sms
+                # A stray mark in a translation never reaches a LTR SMS.
+                text = _rtl_sms(build, env) if rtl else bidi.clean(sms_text(build(env)))
                 if Locale.parse(locale).language in _UNSPACED:
                     text = join_unspaced(text, _verbatim(facts))
                 return Rendered(channel, locale, text, fallbacks=tuple(problems))
@@ -124,7 +122,7 @@ def _verbatim(facts: Facts) -> list[str]:
     med = facts.medicine
     values = [facts.clinic_name, facts.place, facts.address, facts.patient_name]
     if med is not None:
-        values += [med.name, med.note.strip()]
+        values += [med.name, med.note.strip(), med.reduced_dose.strip()]
     return [bidi.clean(v) for v in values if v]
 
 

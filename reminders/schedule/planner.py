@@ -71,7 +71,8 @@ def _anchor(anchor: Anchor, a: Appointment, med: Medication | None) -> datetime 
         return a.procedure.end
     if med is None:
         return None
-    return med.pause_from if anchor is Anchor.MEDICATION_PAUSE else med.resume_on
+    # A reduction is planned like a pause: its first day, and the day the usual dose is back.
+    return med.change_from if anchor is Anchor.MEDICATION_PAUSE else med.usual_again
 
 
 def _at(moment: Moment, a: Appointment, med: Medication | None) -> datetime | None:

@@ -29,6 +29,8 @@ SAMPLE = Facts(
 )
 
 LONG_NOTE = "Last dose on Sunday evening. Restart with half a tablet on Thursday."
+# A reduced dose as long as the API accepts (40 characters).
+LONG_DOSE = "2.5 mg morning and evening, with a meal!"
 LONG = Facts(
     patient_name="Maria-Magdalena Wiśniewska-Schneider",
     clinic_name="Radiologisches Zentrum Nordend",
@@ -50,7 +52,8 @@ def long_variants() -> Iterator[Facts]:
     """LONG on every weekday, in the months with the longest names, at a time after noon
     (so "12:30 PM" where a locale has a 12-hour clock), with and without the doctor's note;
     and each wording a medicine's days choose: a restart on the injection day ("after your
-    injection"), no restart day ("your doctor will tell you"), no pause (a correction)."""
+    injection"), no restart day ("your doctor will tell you"), no pause (a correction); a dose
+    reduction (with and without an end day); the discreet SMS (with and without email)."""
     for month, day in ((9, 27), (12, 20), (2, 22)):
         for offset in range(7):
             start = datetime(2027, month, day, 11, 30, tzinfo=UTC) + timedelta(days=offset)
@@ -64,10 +67,26 @@ def long_variants() -> Iterator[Facts]:
             facts = replace(LONG, start=start, end=start + timedelta(minutes=45), medicine=med)
             yield facts
             yield replace(facts, medicine=replace(med, resume_on=local))
+            # A dose reduction with the longest dose the API accepts, ending the day before the
+            # injection ("after your injection") or after it.
+            reduced = replace(
+                med,
+                pause_from=None,
+                resume_on=None,
+                reduced_dose=LONG_DOSE,
+                reduce_from=local - timedelta(days=3),
+                reduce_until=local + timedelta(days=1),
+            )
+            yield replace(facts, medicine=reduced)
+            yield replace(facts, medicine=replace(reduced, reduce_until=local - timedelta(days=1)))
+            # The discreet SMS, with and without an email to point to.
+            yield replace(facts, discreet=True)
+            yield replace(facts, discreet=True, has_email=False)
             if offset == 0:
                 yield replace(facts, medicine=replace(med, note=""))
                 yield replace(facts, medicine=replace(med, resume_on=None))
                 yield replace(facts, medicine=replace(med, pause_from=None))
+                yield replace(facts, medicine=replace(reduced, reduce_until=None))
 
 
 def preview_text(

@@ -121,8 +121,9 @@ def test_the_committed_catalog_template_is_current() -> None:
     assert (LOCALES / "messages.pot").read_bytes() == pot_bytes()
 
 
-# Catalog contexts shared by several messages, not messages of their own.
-SHARED_CONTEXTS = {"common", "medication", "reply"}
+# Catalog contexts shared by several messages, not messages of their own (the discreet SMS and
+# the dose reductions' wording are rendered through the messages that use them).
+SHARED_CONTEXTS = {"common", "medication", "medication_reduce", "discreet", "reply"}
 
 
 def test_every_message_has_both_forms() -> None:
