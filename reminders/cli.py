@@ -104,6 +104,24 @@ def _parser() -> argparse.ArgumentParser:
             cmd.add_argument("--html", action="store_true", help="also print the email HTML")
             cmd.add_argument("--tz", default="Europe/Berlin", type=_zone, help="IANA zone")
 
+    users = sub.add_parser("users", help="staff console accounts (passwords read from stdin)")
+    users_sub = users.add_subparsers(title="users commands")
+    add = users_sub.add_parser("add", help="add an account; its password is read from stdin")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=("staff", "admin"))
+    add.add_argument(
+        "--lang", default="", choices=("", "en", "de"), help="console language (default: browser)"
+    )
+    add.set_defaults(run=_users, action="add")
+    users_sub.add_parser("list", help="every account").set_defaults(run=_users, action="list")
+    for name, helptext in (
+        ("disable", "the account can no longer log in; its sessions end"),
+        ("reset", "a new password (read from stdin); enables the account, ends its sessions"),
+    ):
+        cmd = users_sub.add_parser(name, help=helptext)
+        cmd.add_argument("name")
+        cmd.set_defaults(run=_users, action=name)
+
     serve = sub.add_parser("serve", help="run the HTTP API and Twilio webhooks (uvicorn)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -211,18 +229,20 @@ def _check_files(files: list[str]) -> int:
 
 
 def _i18n(args: argparse.Namespace) -> int:
-    from reminders.i18n.tools import samples, tooling  # noqa: PLC0415
+    from reminders.i18n.tools import console_catalog, samples, tooling  # noqa: PLC0415
 
     settings = settings_mod.load()
     locales_dir = settings.locales_dir
     chosen = Path(args.locales_dir) if getattr(args, "locales_dir", None) else locales_dir
+    # Both domains: the patients' messages and the staff console's texts.
     if args.action == "extract":
         print(f"wrote {tooling.extract(locales_dir)}")
+        print(f"wrote {console_catalog.extract(locales_dir)}")
     elif args.action == "update":
-        for po in tooling.update(locales_dir):
+        for po in [*tooling.update(locales_dir), *console_catalog.update(locales_dir)]:
             print(f"updated {po}")
     elif args.action == "compile":
-        for mo in tooling.compile_all(locales_dir):
+        for mo in [*tooling.compile_all(locales_dir), *console_catalog.compile_all(locales_dir)]:
             print(f"compiled {mo}")
     elif args.action == "check":
         return _i18n_check(chosen, locales_dir)
@@ -243,17 +263,19 @@ def _i18n(args: argparse.Namespace) -> int:
 
 
 def _i18n_check(chosen: Path, locales_dir: Path) -> int:
-    from reminders.i18n.tools import qa  # noqa: PLC0415
+    from reminders.i18n.tools import console_catalog, qa  # noqa: PLC0415
 
     report = qa.check(chosen, pot_dir=locales_dir)
+    console = console_catalog.check(chosen, pot_dir=locales_dir)
     for note in report.notes:
         print(f"checked {note}")
+    print(f"checked the console's catalogs ({', '.join(console_catalog.LANGUAGES)})")
     for warning in report.warnings:
         print(f"warning: {warning}")
-    for problem in report.problems:
+    for problem in [*report.problems, *console]:
         print(f"error: {problem}", file=sys.stderr)
-    if not report.ok:
-        print(f"{len(report.problems)} problem(s) in {chosen}", file=sys.stderr)
+    if not report.ok or console:
+        print(f"{len(report.problems) + len(console)} problem(s) in {chosen}", file=sys.stderr)
         return 1
     print(f"all catalogs in {chosen} are complete, valid and within their SMS budgets")
     return 0
@@ -269,6 +291,46 @@ def _i18n_stats(chosen: Path) -> None:
     for s in qa.longest_sms(chosen):
         rows.append([s.locale, s.message, str(s.segments), s.encoding, str(s.units)])
     print(qa.table(rows))
+
+
+def _users(args: argparse.Namespace) -> int:
+    from reminders import wiring  # noqa: PLC0415
+    from reminders.console import accounts  # noqa: PLC0415
+
+    sv = wiring.build()
+    try:
+        if args.action == "list":
+            for a in accounts.all_accounts(sv.store):
+                state = "disabled" if a.disabled else "active"
+                print(f"{a.name}\t{a.role}\t{a.lang or 'browser'}\t{state}\t{a.created_at}")
+            return 0
+        if args.action == "disable":
+            accounts.disable(sv.store, args.name)
+            print(f"disabled {args.name}")
+            return 0
+        password = _password_from_stdin()
+        if args.action == "add":
+            a = accounts.add(sv.store, args.name, args.role, args.lang, password, sv.clock.now())
+            print(f"added {a.name} ({a.role})")
+        else:
+            accounts.reset(sv.store, args.name, password)
+            print(f"reset the password of {args.name}")
+        return 0
+    finally:
+        sv.close()
+
+
+def _password_from_stdin() -> str:
+    """Never an argument (it would show in ``ps`` and shell history): typed twice at a
+    terminal, else the first line of stdin."""
+    if sys.stdin.isatty():
+        import getpass  # noqa: PLC0415
+
+        first = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != first:
+            raise ValueError("the two passwords differ")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
 
 
 def _serve(args: argparse.Namespace) -> int:

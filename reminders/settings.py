@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 class ImproperlyConfigured(ValueError):
@@ -74,6 +75,8 @@ class Clinic:
     address: str
     email: str
     default_locale: str
+    # The clinic's own zone (IANA): the staff console's days ("today") and times.
+    timezone: str = "UTC"
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,7 @@ class Settings:
     api_tokens_file: Path | None = None
     # (a lambda: ApiSettings is defined at the end of the module)
     api: ApiSettings = field(default_factory=lambda: ApiSettings())  # noqa: PLW0108
+    console: ConsoleSettings = field(default_factory=lambda: ConsoleSettings())  # noqa: PLW0108
 
 
 def load() -> Settings:
@@ -177,6 +181,7 @@ def load() -> Settings:
             address=env_str("CLINIC_ADDRESS", "1 Example Street"),
             email=env_str("CLINIC_EMAIL", "clinic@example.org"),
             default_locale=env_str("CLINIC_DEFAULT_LOCALE", "en"),
+            timezone=_clinic_timezone(),
         ),
         locales_dir=_locales_dir(),
         outbox_echo=env_str("REMINDERS_OUTBOX_ECHO", "1") not in {"0", "false", "no"},
@@ -189,6 +194,7 @@ def load() -> Settings:
         if os.environ.get("API_TOKENS_FILE")
         else None,
         api=_api(),
+        console=_console(),
     )
     _check_channels(settings)
     _check_leases(settings)
@@ -394,6 +400,42 @@ def _api() -> ApiSettings:
         max_body_bytes=env_int("REMINDERS_MAX_BODY_BYTES", 65536, minimum=1024),
         body_timeout=env_float("REMINDERS_BODY_TIMEOUT", 10.0, minimum=0.1),
         booking_horizon_days=env_int("REMINDERS_BOOKING_HORIZON_DAYS", 730, minimum=1),
+    )
+
+
+def _clinic_timezone() -> str:
+    value = env_str("CLINIC_TIMEZONE", "UTC")
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ImproperlyConfigured(
+            f"CLINIC_TIMEZONE: not an IANA time zone, got {value!r} (e.g. Europe/Berlin)"
+        ) from None
+    return value
+
+
+# --- the staff console -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConsoleSettings:
+    # Minutes without a request after which a console session ends.
+    idle_minutes: int = 30
+    # Failed logins (per account, and four times as many per client address) before the next
+    # one must wait; each further failure doubles the wait.
+    login_failures: int = 5
+    # The first wait, and the longest, in seconds.
+    login_delay: int = 30
+    login_delay_max: int = 900
+
+
+def _console() -> ConsoleSettings:
+    delay = env_int("REMINDERS_CONSOLE_LOGIN_DELAY", 30, minimum=1)
+    return ConsoleSettings(
+        idle_minutes=env_int("REMINDERS_CONSOLE_IDLE_MINUTES", 30, minimum=1),
+        login_failures=env_int("REMINDERS_CONSOLE_LOGIN_FAILURES", 5, minimum=1),
+        login_delay=delay,
+        login_delay_max=max(delay, env_int("REMINDERS_CONSOLE_LOGIN_DELAY_MAX", 900, minimum=1)),
     )
 
 

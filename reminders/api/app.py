@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from reminders import __version__, wiring
+from reminders import __version__, console, wiring
 from reminders.api import appointments, health, schedules, staff, webhooks
 from reminders.api.guard import Guard
 from reminders.api.ratelimit import RateLimits
@@ -45,6 +45,7 @@ def create_app(services: wiring.Services | None = None) -> FastAPI:
     app.include_router(staff.router)
     app.include_router(health.router)
     app.include_router(webhooks.router)
+    app.mount("/console", console.create_app(sv))  # the staff console (its own sessions)
     return app
 
 

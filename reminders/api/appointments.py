@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any
-
 from fastapi import APIRouter, Depends, HTTPException, Response
 
-from reminders import booking
-from reminders.api import validation
+from reminders.api import changes
 from reminders.api.auth import Caller, require
 from reminders.api.deps import SERVICES
 from reminders.api.schemas import (
@@ -19,8 +15,8 @@ from reminders.api.schemas import (
     ReminderOut,
     TimelineOut,
 )
-from reminders.model import Appointment, AppointmentStatus, ValidationError
-from reminders.schedule import Schedule, ScheduleError
+from reminders.booking import BookingResult
+from reminders.model import Appointment
 from reminders.store import ReminderRecord, Snapshot
 from reminders.wiring import Services
 
@@ -42,9 +38,7 @@ def book_appointment(
     body: AppointmentIn, response: Response, caller: Caller = integration, sv: Services = SERVICES
 ) -> BookingOut:
     """Book, or update by the booking system's ``external_id`` (idempotent)."""
-    now = sv.clock.now()
-    appt = validation.appointment(body.model_dump(mode="json"), now, horizon=_horizon(sv))
-    return _book(sv, appt, response, now)
+    return _booked(sv, changes.book(sv, body.model_dump(mode="json")), response)
 
 
 @router.get("/{external_id}", response_model=TimelineOut)
@@ -78,19 +72,15 @@ def edit(
     with the same checks as a booking, for the fields given. The plan is recomputed atomically;
     a patient already told something now wrong is told what changed. A rejected edit (422)
     changes nothing."""
-    snap = _snapshot(sv, external_id)
-    if snap.appointment.status is AppointmentStatus.CANCELLED:
-        raise HTTPException(409, "the appointment is cancelled; book it again to reinstate it")
-    changes = body.model_dump(mode="json", exclude_unset=True)
-    data = snap.appointment.to_dict()
-    for section in ("patient", "procedure"):
-        data[section] = _merged(data[section], changes.get(section, {}))
-    if "medications" in changes:
-        data["medications"] = changes["medications"]
-    now = sv.clock.now()
-    appt = validation.appointment(data, now, horizon=_horizon(sv), before=snap.appointment)
-    response.status_code = 200
-    return _book(sv, appt, response, now)
+    try:
+        result = changes.edit(sv, external_id, body.model_dump(mode="json", exclude_unset=True))
+    except changes.NoSuchAppointment:
+        raise HTTPException(404, f"no appointment {external_id!r}") from None
+    except changes.AppointmentCancelled:
+        raise HTTPException(
+            409, "the appointment is cancelled; book it again to reinstate it"
+        ) from None
+    return _booked(sv, result, response)
 
 
 @router.post("/{external_id}/cancel", response_model=BookingOut)
@@ -100,24 +90,13 @@ def cancel(
     """Cancel all pending reminders; the patient gets a cancellation notice in their language
     if they had already heard from the clinic."""
     _snapshot(sv, external_id)
-    now = sv.clock.now()
-    appt = booking.cancel(sv.store, external_id, now, body.reason, notify=body.notify)
+    appt = changes.cancel(sv, external_id, body.reason, notify=body.notify)
     return _out(sv, appt, created=False, changed=True)
 
 
-def _book(sv: Services, appt: Appointment, response: Response, now: Any) -> BookingOut:
-    result = booking.book(sv.store, appt, _schedule(sv, appt.procedure.type), now)
+def _booked(sv: Services, result: BookingResult, response: Response) -> BookingOut:
     response.status_code = 201 if result.created else 200
     return _out(sv, result.appointment, created=result.created, changed=result.changed)
-
-
-def _schedule(sv: Services, procedure: str) -> Schedule:
-    try:
-        return sv.schedules.get(procedure)
-    except ScheduleError:
-        raise ValidationError(
-            "procedure.type", f"no schedule for procedure {procedure!r}"
-        ) from None
 
 
 def _out(sv: Services, appt: Appointment, *, created: bool, changed: bool) -> BookingOut:
@@ -138,22 +117,6 @@ def _snapshot(sv: Services, external_id: str) -> Snapshot:
     if snap is None:
         raise HTTPException(404, f"no appointment {external_id!r}")
     return snap
-
-
-def _merged(stored: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    """``stored`` with the given fields replaced; a nested object (the location) field by field.
-    The schema allows only known fields, so nothing new can be added."""
-    out = dict(stored)
-    for key, value in changes.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merged(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
-def _horizon(sv: Services) -> timedelta:
-    return timedelta(days=sv.settings.api.booking_horizon_days)
 
 
 def _reminder_out(r: ReminderRecord, appt: Appointment) -> ReminderOut:

@@ -64,15 +64,20 @@ class RateLimits:
         return Exceeded(kind, text, max(1, math.ceil(reset - time.time())))
 
     def address(self, scope: Scope, headers: dict[str, str]) -> str:
-        client = scope.get("client")
-        peer = str(client[0]) if client else "unknown"
-        if self._proxies <= 0:
-            return peer
-        hops = [h.strip() for h in headers.get("x-forwarded-for", "").split(",") if h.strip()]
-        if not hops:
-            return peer
-        # The last trusted proxy appended the address it saw: count back that many hops.
-        return hops[-min(self._proxies, len(hops))]
+        return client_address(scope, headers, self._proxies)
+
+
+def client_address(scope: Scope, headers: dict[str, str], trusted_proxies: int) -> str:
+    """The client's address: the connection's, or ``X-Forwarded-For``'s for that many hops."""
+    client = scope.get("client")
+    peer = str(client[0]) if client else "unknown"
+    if trusted_proxies <= 0:
+        return peer
+    hops = [h.strip() for h in headers.get("x-forwarded-for", "").split(",") if h.strip()]
+    if not hops:
+        return peer
+    # The last trusted proxy appended the address it saw: count back that many hops.
+    return hops[-min(trusted_proxies, len(hops))]
 
 
 def token_key(header: str) -> str:

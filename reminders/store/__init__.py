@@ -1,6 +1,7 @@
 """The durable store in Redis, one part per aggregate: ``store.appointments``,
 ``store.reminders``, ``store.contacts``, ``store.attention``, ``store.ops``, ``store.purge``,
-``store.sendlog`` and ``store.outbox``. Key names live in ``keys.py``, the record codec in
+``store.sendlog`` and ``store.outbox``; the staff console's ``store.users``, ``store.sessions``
+and ``store.console_audit``. Key names live in ``keys.py``, the record codec in
 ``record.py``, the atomic transitions in ``lua/``."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import redis
 
 from reminders.store.appointments import Appointments, Snapshot, VersionConflict
 from reminders.store.attention import Attention, AttentionItem
+from reminders.store.console_audit import ConsoleAudit
 from reminders.store.contacts import DAY, Contacts, SmsBlock
 from reminders.store.keys import Keys
 from reminders.store.ops import Ops
@@ -17,6 +19,8 @@ from reminders.store.ratelimit import TokenBucket
 from reminders.store.record import Patch, ReminderRecord
 from reminders.store.reminders import Begun, Reminders
 from reminders.store.sendlog import Outbox, SendLog
+from reminders.store.sessions import Sessions
+from reminders.store.users import Users
 
 # What the store raises when Redis cannot be reached or answers with an error: callers outside
 # the store catch this, never redis-py's classes.
@@ -40,6 +44,9 @@ class Store:
         self.purge = Purge(client, keys)
         self.sendlog = SendLog(client, keys)
         self.outbox = Outbox(client, keys)
+        self.users = Users(client, keys)
+        self.sessions = Sessions(client, keys)
+        self.console_audit = ConsoleAudit(client, keys)
 
     def bucket(self, sender: str, per_second: float) -> TokenBucket:
         """The shared rate limit of one SMS sender."""

@@ -91,6 +91,26 @@ class Keys:
         """List: what staff changed about a number (who, when, why), oldest first."""
         return self._k("staff", "audit")
 
+    # --- the staff console (store/users.py, sessions.py, console_audit.py) ------------------
+    @property
+    def console_users(self) -> str:
+        """Hash: account name -> its role, language, password hash, whether disabled."""
+        return self._k("console", "users")
+
+    def console_session(self, digest: str) -> str:
+        """String with an expiry (the idle timeout): one signed-in session, under the SHA-256
+        of its cookie so that a copy of Redis holds no usable session."""
+        return self._k("console", "session", digest)
+
+    def console_failures(self, kind: str, who: str) -> str:
+        """Hash with an expiry: failed logins of one account or address (count, last)."""
+        return self._k("console", "fail", kind, who)
+
+    @property
+    def console_audit(self) -> str:
+        """List: who viewed or changed which patient's data in the console, oldest first."""
+        return self._k("console", "audit")
+
     # --- operations ----------------------------------------------------------------------
     @property
     def metrics(self) -> str:

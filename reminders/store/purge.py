@@ -3,19 +3,21 @@
 ``forget`` removes one appointment's patient data: its hash, every side index that names it,
 its acknowledgements, the replies kept for staff, the marks staff left on its attention items,
 the channels' memos about its sends and the outbox's copies of its messages; its audit trail
-stays, stripped of names, numbers, addresses and free text.
+stays, stripped of names, numbers, addresses and free text; the console's audit log keeps who
+did what and when, without the appointment's id or any free text that came with it.
 
 ``expire`` removes what belongs to no appointment once the retention period has passed: what
 is recorded about numbers no appointment names any more (the opt-out log, the staff audit, an
 unusable mark; an opt-out is kept as a fingerprint so that it is still honoured), replies from
-unknown numbers, and leftovers of appointments already gone.
+unknown numbers, and leftovers of appointments already gone; in the console's audit log, the
+ids of appointments already gone and the free text (a search, a note) of entries that old.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -44,6 +46,7 @@ class Purge:
         self.r = client
         self.keys = keys
         self._forget_number = client.register_script(source("forget_number"))
+        self._rewrite = client.register_script(source("rewrite_entries"))
 
     def forget(self, snap: Snapshot, now: datetime, reason: str) -> None:
         k = self.keys
@@ -78,6 +81,7 @@ class Purge:
             for raw in outbox:
                 pipe.lrem(k.outbox, 0, text(raw))
             pipe.execute()
+        self._scrub_console_audit(lambda e: aid in e.get("external_ids", ()), lambda _: False)
 
     def expire(self, cutoff: datetime, now: datetime) -> dict[str, int]:
         """Forget what belongs to no appointment and is older than ``cutoff``. Returns how many
@@ -111,7 +115,26 @@ class Purge:
                 pipe.hdel(k.outbox_ids, *orphans)
             pipe.execute()
         counts["handled_marks"] = len(stale)
+        counts["console_audit"] = self._scrub_console_audit(
+            lambda e: _older(e, cutoff), self._exists
+        )
         return counts
+
+    def _scrub_console_audit(
+        self, due: Callable[[dict[str, Any]], bool], keep: Callable[[str], bool]
+    ) -> int:
+        """Rewrite the console audit entries ``due`` says to: only the appointment ids
+        ``keep`` holds stay, and no free text. Who, when and what kind of action stay."""
+        key = self.keys.console_audit
+        args: list[str] = []
+        for index, raw in enumerate(self.r.lrange(key, 0, -1)):
+            entry = _entry(raw)
+            if not entry or not due(entry):
+                continue
+            scrubbed = scrub_console_entry(entry, keep)
+            if scrubbed != entry:
+                args += [str(index), text(raw), json.dumps(scrubbed, ensure_ascii=False)]
+        return int(self._rewrite(keys=[key], args=args)) if args else 0
 
     def _expire_numbers(self, cutoff: datetime, now: datetime) -> int:
         k = self.keys
@@ -165,6 +188,17 @@ def scrub(event: dict[str, Any], known: Iterable[str] = ()) -> dict[str, Any]:
         for key, value in event.items()
         if key not in PERSONAL
     }
+
+
+def scrub_console_entry(entry: dict[str, Any], keep: Callable[[str], bool]) -> dict[str, Any]:
+    """A console audit entry naming only the appointments ``keep`` holds, without its free
+    text (a search may have been a patient's name or number, a note may name them)."""
+    ids = [str(x) for x in entry.get("external_ids", ())]
+    kept = [x for x in ids if keep(x)]
+    if kept == ids and "detail" not in entry:
+        return entry
+    out = {k: v for k, v in entry.items() if k != "detail"}
+    return {**out, "external_ids": kept, "scrubbed": True}
 
 
 def mask_contacts(value: str) -> str:
