@@ -14,6 +14,7 @@ from reminders.i18n import render
 from reminders.i18n.facts import facts_for
 from reminders.i18n.locales import normalize
 from reminders.i18n.render import RenderError
+from reminders.i18n.segments import segments
 from reminders.model import Appointment
 from reminders.store import Patch, ReminderRecord, Store, StoreUnavailable
 
@@ -139,7 +140,8 @@ def _attempt(
             return replace(o, patch=replace(o.patch, error=outcomes.describe(exc)))
         return outcomes.after_error(exc, rec, at, config)
     store.ops.channel_succeeded(rec.channel, now())
-    return outcomes.sent(provider_id, locale=out.locale, fallback=fallback_note)
+    spent = segments(out.text) if rec.channel == "sms" else 0
+    return outcomes.sent(provider_id, locale=out.locale, fallback=fallback_note, sms_segments=spent)
 
 
 def _channel_health(store: Store, channel: str, at: datetime, exc: DeliveryError) -> None:
@@ -167,6 +169,16 @@ def record(store: Store, rec: ReminderRecord, token: str, o: Outcome, at: dateti
         counted.append("fallbacks")
     if counted:
         store.ops.count(*counted)
+    if o.state in ("sent", "failed", "flagged"):
+        store.stats.outcome(
+            at,
+            channel=rec.channel,
+            state=o.state,
+            fell_back=o.fallback is not None,
+            segments=o.sms_segments,
+            locale=o.patch.locale,
+            lag_seconds=(at - rec.due_at).total_seconds() if o.state == "sent" else None,
+        )
     if o.fallback is None:
         return o.state
     after = store.reminders.get(rec.id)  # the store flags it when the email cannot replace it

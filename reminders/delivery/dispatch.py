@@ -42,6 +42,7 @@ def dispatch_tick(
                 break
         summary = {"claimed": claimed, "backlog": store.reminders.due_count(now)}
         store.ops.record_dispatch_run(now, summary)
+        store.stats.backlog(now, attention=store.attention.size(), due=summary["backlog"])
         return summary
     finally:
         store.ops.unlock("dispatch", lock)

@@ -53,6 +53,8 @@ class Outcome:
     retry_at: datetime | None = None
     fallback: str | None = None
     flag_why: str = ""
+    # SMS segments this send spent (for the overview's figures; not stored on the record).
+    sms_segments: int = 0
 
 
 def ended(state: str, why: str, **patch: object) -> Outcome:
@@ -60,9 +62,10 @@ def ended(state: str, why: str, **patch: object) -> Outcome:
 
 
 def sent(provider_id: str, *, locale: str | None = None, fallback: str | None = None,
-         why: str | None = None) -> Outcome:  # fmt: skip
+         why: str | None = None, sms_segments: int = 0) -> Outcome:  # fmt: skip
     return Outcome("sent", "sent", Patch(provider_id=provider_id, locale=locale,
-                                         fallback=fallback, reason=why))  # fmt: skip
+                                         fallback=fallback, reason=why),
+                   sms_segments=sms_segments)  # fmt: skip
 
 
 def lookup_failed(

@@ -1,7 +1,7 @@
 """The durable store in Redis, one part per aggregate: ``store.appointments``,
 ``store.reminders``, ``store.contacts``, ``store.attention``, ``store.ops``, ``store.purge``,
 ``store.sendlog`` and ``store.outbox``; the staff console's ``store.users``, ``store.sessions``
-and ``store.console_audit``. Key names live in ``keys.py``, the record codec in
+and ``store.console_audit``; ``store.stats``, the overview's figures by the hour. Key names live in ``keys.py``, the record codec in
 ``record.py``, the atomic transitions in ``lua/``."""
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from reminders.store.record import Patch, ReminderRecord
 from reminders.store.reminders import Begun, Reminders
 from reminders.store.sendlog import Outbox, SendLog
 from reminders.store.sessions import Sessions
+from reminders.store.stats import HourFigures, Stats
 from reminders.store.users import Users
 
 # What the store raises when Redis cannot be reached or answers with an error: callers outside
@@ -47,6 +48,7 @@ class Store:
         self.users = Users(client, keys)
         self.sessions = Sessions(client, keys)
         self.console_audit = ConsoleAudit(client, keys)
+        self.stats = Stats(client, keys)
 
     def bucket(self, sender: str, per_second: float) -> TokenBucket:
         """The shared rate limit of one SMS sender."""
@@ -56,6 +58,7 @@ class Store:
 __all__ = [
     "AttentionItem",
     "Begun",
+    "HourFigures",
     "Patch",
     "ReminderRecord",
     "SmsBlock",

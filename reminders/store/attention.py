@@ -45,6 +45,10 @@ class Attention:
             out.extend(AttentionItem(aid, r) for r in sorted(mine, key=lambda r: r.due_at))
         return out
 
+    def size(self) -> int:
+        """How many appointments have something that needs a person (the index, at once)."""
+        return int(self.r.scard(self.keys.attention))
+
     def handled(self) -> dict[str, dict[str, str]]:
         """item id -> {at, by, note} for every item staff marked handled."""
         raw = self.r.hgetall(self.keys.attention_handled)

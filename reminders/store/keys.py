@@ -116,6 +116,11 @@ class Keys:
     def metrics(self) -> str:
         return self._k("metrics")
 
+    def stats_hour(self, hour: int) -> str:
+        """Hash with an expiry: one UTC hour's figures for the overview (store/stats.py);
+        ``hour`` counts hours since the epoch."""
+        return self._k("stats", str(hour))
+
     @property
     def dispatch(self) -> str:
         """Hash: the dispatcher's heartbeat (``at``) and last summary."""

@@ -1,0 +1,102 @@
+"""Figures by the hour, for the staff console's overview of the last 30 days: sends that ended
+sent or failed and which fell back to email, by channel; SMS segments spent; the languages
+messages went out in; how late sends were against their due time; the attention backlog.
+
+One small hash per UTC hour (``stats:<hour>``), so that the overview can group hours into the
+clinic's own days whatever its zone; each expires after ``KEEP_DAYS``. Written by the workers
+as outcomes are recorded and by the dispatch tick; nothing here holds patient data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import redis
+
+from reminders.store.keys import Keys
+from reminders.store.lua import source
+from reminders.store.record import text
+
+KEEP_DAYS = 40
+_HOUR = 3600
+
+
+@dataclass(frozen=True)
+class HourFigures:
+    """One UTC hour's figures; ``counts`` holds ``<state>:<channel>``, ``fallback:<channel>``,
+    ``segments``, ``lang:<locale>``, ``lag_sum``/``lag_n``/``lag_max`` (seconds) and the
+    gauges ``attention``/``due`` (the most seen that hour)."""
+
+    start: datetime
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def get(self, name: str) -> int:
+        return self.counts.get(name, 0)
+
+
+def hour_of(at: datetime) -> int:
+    return int(at.astimezone(UTC).timestamp()) // _HOUR
+
+
+class Stats:
+    def __init__(self, client: redis.Redis, keys: Keys) -> None:
+        self.r = client
+        self.keys = keys
+        self._set_max = client.register_script(source("set_max"))
+
+    def outcome(
+        self,
+        at: datetime,
+        *,
+        channel: str,
+        state: str,
+        fell_back: bool = False,
+        segments: int = 0,
+        locale: str | None = None,
+        lag_seconds: float | None = None,
+    ) -> None:
+        """A send that ended ``state`` (sent, failed, flagged) at ``at``."""
+        key = self.keys.stats_hour(hour_of(at))
+        with self.r.pipeline(transaction=False) as pipe:
+            pipe.hincrby(key, f"{state}:{channel}", 1)
+            if fell_back:
+                pipe.hincrby(key, f"fallback:{channel}", 1)
+            if segments:
+                pipe.hincrby(key, "segments", segments)
+            if locale and state == "sent":
+                pipe.hincrby(key, f"lang:{locale}", 1)
+            if lag_seconds is not None:
+                lag = max(0, round(lag_seconds))
+                pipe.hincrby(key, "lag_sum", lag)
+                pipe.hincrby(key, "lag_n", 1)
+                self._max(pipe, key, "lag_max", lag)
+            pipe.expire(key, KEEP_DAYS * 24 * _HOUR)
+            pipe.execute()
+
+    def backlog(self, at: datetime, *, attention: int, due: int) -> None:
+        """What the dispatch tick saw: the attention list's length and the reminders due."""
+        key = self.keys.stats_hour(hour_of(at))
+        with self.r.pipeline(transaction=False) as pipe:
+            self._max(pipe, key, "attention", attention)
+            self._max(pipe, key, "due", due)
+            pipe.expire(key, KEEP_DAYS * 24 * _HOUR)
+            pipe.execute()
+
+    def _max(self, pipe: Any, key: str, name: str, value: int) -> None:
+        self._set_max(keys=[key], args=[name, value], client=pipe)
+
+    def hours(self, start: datetime, end: datetime) -> list[HourFigures]:
+        """Every hour from ``start`` up to ``end``, empty ones included, oldest first."""
+        first, last = hour_of(start), hour_of(end)
+        with self.r.pipeline(transaction=False) as pipe:
+            for h in range(first, last + 1):
+                pipe.hgetall(self.keys.stats_hour(h))
+            raw = pipe.execute()
+        return [
+            HourFigures(
+                datetime.fromtimestamp(h * _HOUR, UTC),
+                {text(k): int(v) for k, v in found.items()},
+            )
+            for h, found in zip(range(first, last + 1), raw, strict=True)
+        ]
