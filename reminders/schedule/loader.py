@@ -45,6 +45,7 @@ _RULE_FIELDS = {
     "safety",
     "not_before",
     "optional",
+    "enabled",
 }
 _OFFSET_FIELDS = frozenset({"minutes", "hours", "days", "at"})
 _UNTIL_FIELDS = _OFFSET_FIELDS | {"anchor"}
@@ -72,6 +73,7 @@ class ScheduleError(ValueError):
             parts.append(f"field {field!r}")
         super().__init__(": ".join([", ".join(parts), message]))
         self.file, self.line, self.rule, self.field = file, line, rule, field
+        self.message = message  # without the place: a form shows it beside the field
 
 
 def load(path: Path | str, known_messages: Collection[str] | None = None) -> Schedule:
@@ -228,6 +230,9 @@ class _Parser:
         safety = raw.get("safety", False)
         if not isinstance(safety, bool):
             raise self.fail("must be true or false", i, key, "safety")
+        enabled = raw.get("enabled", True)
+        if not isinstance(enabled, bool):
+            raise self.fail("must be true or false", i, key, "enabled")
         return Rule(
             key=key,
             message=message,
@@ -242,6 +247,7 @@ class _Parser:
             safety=safety,
             not_before=not_before,
             optional=tuple(optional),
+            enabled=enabled,
         )
 
     def moment(

@@ -27,6 +27,8 @@ def plan(appointment: Appointment, schedule: Schedule, now: datetime) -> list[Pl
     out: list[PlannedReminder] = []
     channels = appointment.patient.reachable_channels()
     for rule in schedule.rules:
+        if not rule.enabled:
+            continue
         if rule.when is Condition.HAS_MEDICATIONS and not appointment.medications:
             continue
         for medicine in _instances(rule, appointment):

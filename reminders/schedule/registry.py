@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Self
 
@@ -57,6 +57,7 @@ class Loaded:
     origin: str  # SHIPPED or CLINIC
     sha256: str
     overrides: Path | None = None  # the shipped file this one replaces
+    text: str = ""  # what was loaded: the seed of the schedule's stored versions
 
     def describe(self) -> dict[str, object]:
         return {
@@ -114,7 +115,7 @@ def files(schedule_dir: Path | None) -> tuple[dict[str, tuple[Path, str]], list[
 
 def _load(
     path: Path, procedure: str, known_messages: Collection[str] | None
-) -> tuple[Schedule, str]:
+) -> tuple[Schedule, str, str]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -132,7 +133,8 @@ def _load(
             line=_line_of(text, "procedure"),
             field="procedure",
         )
-    return schedule, hashlib.sha256(raw).hexdigest()
+    digest = hashlib.sha256(raw).hexdigest()
+    return replace(schedule, sha256=digest), digest, text
 
 
 def _line_of(text: str, field: str) -> int | None:
@@ -153,12 +155,12 @@ def load_all(
     loaded: dict[str, Loaded] = {}
     for procedure, (path, origin) in sorted(found.items()):
         try:
-            schedule, digest = _load(path, procedure, known_messages)
+            schedule, digest, text = _load(path, procedure, known_messages)
         except ScheduleError as exc:
             problems.append(exc)
             continue
         replaced = shipped.get(procedure) if origin == CLINIC else None
-        loaded[procedure] = Loaded(schedule, path, origin, digest, replaced)
+        loaded[procedure] = Loaded(schedule, path, origin, digest, replaced, text)
     return loaded, problems
 
 

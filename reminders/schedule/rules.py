@@ -118,6 +118,9 @@ class Rule:
     # Optional sentences of the message the clinic has approved and switched on (off by
     # default: they say more than the clinic's patient information).
     optional: tuple[str, ...] = ()
+    # Switched off (``enabled = false``): kept in the file with its settings, so staff can turn it
+    # on again, but it plans nothing. Reminders it planned earlier still find their rule.
+    enabled: bool = True
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,10 @@ class Schedule:
     procedure: str
     rules: tuple[Rule, ...]
     source: str = "<memory>"
+    # Which text this is: the SHA-256 of the TOML it was loaded from, and the stored version
+    # (``schedule_versions``; None for a file read directly). A booking records both.
+    sha256: str = ""
+    version: int | None = None
 
     def rule(self, key: str) -> Rule:
         for r in self.rules:
