@@ -105,6 +105,23 @@ def test_the_wheel_holds_every_module_schedule_and_catalog(wheel: Path) -> None:
     assert "reminders/catalogs/messages.pot" in names and "celeryconfig.py" in names
 
 
+def test_the_wheel_holds_the_consoles_templates_stylesheet_and_catalogs(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as zf:
+        names = set(zf.namelist())
+    console = ROOT / "reminders" / "console"
+    assets = {
+        p.relative_to(ROOT).as_posix()
+        for p in [*console.glob("templates/*.html"), *console.glob("static/*")]
+    }
+    catalogs = {
+        "reminders/catalogs/" + p.relative_to(ROOT / "locales").as_posix()
+        for p in (ROOT / "locales").glob("*/LC_MESSAGES/console.po")
+    }
+    assert len(assets) >= 10 and assets - names == set()
+    assert len(catalogs) == 2 and catalogs - names == set()
+    assert "reminders/catalogs/console.pot" in names
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
