@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, HTTPException, Response
 from reminders.api import changes
 from reminders.api.auth import Caller, require
 from reminders.api.deps import SERVICES
+from reminders.api.responses import BODY_LIMITS, WRONG_ROLE, conflict, invalid, not_found
 from reminders.api.schemas import (
     AppointmentIn,
     AppointmentPatch,
@@ -23,6 +24,7 @@ from reminders.wiring import Services
 router = APIRouter(prefix="/appointments", tags=["appointments"])
 integration = Depends(require("integration"))
 staff = Depends(require("staff"))
+_NOT_FOUND = not_found("no appointment with this external_id", "no appointment 'RIS-2027-0042'")
 
 
 @router.post(
@@ -30,8 +32,9 @@ staff = Depends(require("staff"))
     response_model=BookingOut,
     status_code=201,
     responses={
-        200: {"description": "updated an existing booking"},
-        422: {"description": "invalid; nothing was stored"},
+        200: {"model": BookingOut, "description": "updated an existing booking"},
+        **invalid("invalid; nothing was stored"),
+        **BODY_LIMITS,
     },
 )
 def book_appointment(
@@ -41,7 +44,11 @@ def book_appointment(
     return _booked(sv, changes.book(sv, body.model_dump(mode="json")), response)
 
 
-@router.get("/{external_id}", response_model=TimelineOut)
+@router.get(
+    "/{external_id}",
+    response_model=TimelineOut,
+    responses={**WRONG_ROLE, **_NOT_FOUND, **invalid()},
+)
 def timeline(external_id: str, caller: Caller = staff, sv: Services = SERVICES) -> TimelineOut:
     snap = _snapshot(sv, external_id)
     store = sv.store
@@ -59,7 +66,15 @@ def timeline(external_id: str, caller: Caller = staff, sv: Services = SERVICES) 
 @router.patch(
     "/{external_id}",
     response_model=BookingOut,
-    responses={422: {"description": "invalid; nothing was changed"}},
+    responses={
+        **invalid("invalid; nothing was changed"),
+        **BODY_LIMITS,
+        **_NOT_FOUND,
+        **conflict(
+            "the appointment is cancelled",
+            "the appointment is cancelled; book it again to reinstate it",
+        ),
+    },
 )
 def edit(
     external_id: str,
@@ -83,7 +98,11 @@ def edit(
     return _booked(sv, result, response)
 
 
-@router.post("/{external_id}/cancel", response_model=BookingOut)
+@router.post(
+    "/{external_id}/cancel",
+    response_model=BookingOut,
+    responses={**invalid(), **BODY_LIMITS, **_NOT_FOUND},
+)
 def cancel(
     external_id: str, body: CancelIn, caller: Caller = integration, sv: Services = SERVICES
 ) -> BookingOut:

@@ -8,7 +8,8 @@ import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from reminders.api.tokens import ApiTokens
 
@@ -42,7 +43,20 @@ def refusal(header: str) -> str:
     return "a bearer token is required"
 
 
-def _authenticate(request: Request) -> Caller:
+# Declares the bearer scheme in the OpenAPI document, on every operation that needs a token
+# (Swagger UI's "Authorize" then sends it). It refuses nothing itself (``auto_error=False``): the
+# guard has already refused a request without a known token, and ``_authenticate`` checks again.
+BEARER = HTTPBearer(
+    scheme_name="bearer",
+    description="An API token (API_TOKENS): integration or staff, its role decides what it may do",
+    auto_error=False,
+)
+
+
+def _authenticate(
+    request: Request,
+    _declared: HTTPAuthorizationCredentials | None = Security(BEARER),  # noqa: B008
+) -> Caller:
     tokens: ApiTokens = request.app.state.tokens
     header = request.headers.get("authorization", "")
     found = caller_for(header, tokens.current())

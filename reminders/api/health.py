@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, PlainTextResponse
+from pydantic import BaseModel, Field
 
 from reminders.api.deps import SERVICES
 from reminders.wiring import Services
@@ -14,7 +17,35 @@ STALE_AFTER_INTERVALS = 3
 FAILING_AFTER = 5
 
 
-@router.get("/health")
+class ChannelHealth(BaseModel):
+    configured: bool
+    last_success: str | None
+    last_failure: str | None
+    consecutive_failures: int
+    last_error: str | None
+
+
+class Health(BaseModel):
+    """What /health answers, healthy (200) or not (503). When Redis does not answer, only
+    ``status``, ``redis`` and ``schedules``."""
+
+    status: Literal["ok", "unhealthy"]
+    redis: str = Field(description="ok, or unreachable: and the error's kind")
+    schedules: dict[str, dict[str, Any]] = Field(description="procedure: file, origin, SHA-256")
+    dispatcher_last_run: str | None = None
+    dispatcher_age_seconds: float | None = None
+    channels: dict[str, ChannelHealth] = {}
+    problem: str = Field("", description="why unhealthy (only then)")
+
+
+@router.get(
+    "/health",
+    response_model=None,
+    responses={
+        200: {"model": Health, "description": "healthy"},
+        503: {"model": Health, "description": "unhealthy: Redis, the dispatcher or a channel"},
+    },
+)
 def health(sv: Services = SERVICES) -> JSONResponse:
     """Unhealthy (503) when Redis does not answer, the dispatcher has not run for three
     intervals (a stopped beat must not fail silently), or a channel fails every send. Each

@@ -11,11 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from reminders.api.auth import Caller, require
 from reminders.api.deps import SERVICES
+from reminders.api.responses import BODY_LIMITS, WRONG_ROLE, invalid, not_found
 from reminders.api.schemas import HandledIn, OneLine
 from reminders.staff import attention
 from reminders.wiring import Services
 
-router = APIRouter(tags=["staff"])
+router = APIRouter(tags=["staff"], responses=WRONG_ROLE)  # every route needs the staff role
 staff = Depends(require("staff"))
 Limit = Annotated[int, Query(ge=1, le=1000, description="newest first, at most this many")]
 
@@ -33,7 +34,7 @@ def _who(caller: Caller) -> str:
     return f"{caller.role} token …{caller.token_hint}"
 
 
-@router.get("/attention")
+@router.get("/attention", responses=invalid())
 def attention_list(
     include_handled: bool = False, caller: Caller = staff, sv: Services = SERVICES
 ) -> list[dict[str, Any]]:
@@ -41,7 +42,14 @@ def attention_list(
     return [i.as_json() for i in attention.items(sv.store, now, include_handled=include_handled)]
 
 
-@router.post("/attention/{item_id}/handled")
+@router.post(
+    "/attention/{item_id}/handled",
+    responses={
+        **invalid(),
+        **BODY_LIMITS,
+        **not_found("no attention item with this id", "no attention item 'a1b2'"),
+    },
+)
 def handled(
     item_id: str, body: HandledIn, caller: Caller = staff, sv: Services = SERVICES
 ) -> dict[str, str]:
@@ -53,7 +61,7 @@ def handled(
     return {"id": item_id, "status": "handled"}
 
 
-@router.get("/replies")
+@router.get("/replies", responses=invalid())
 def replies(
     limit: Limit = 100, caller: Caller = staff, sv: Services = SERVICES
 ) -> list[dict[str, Any]]:
@@ -63,7 +71,7 @@ def replies(
     return sv.store.contacts.inbox(limit)
 
 
-@router.get("/opt-outs")
+@router.get("/opt-outs", responses=invalid())
 def opt_outs(limit: Limit = 100, caller: Caller = staff, sv: Services = SERVICES) -> dict[str, Any]:
     """Numbers that get no SMS because the patient opted out (``source``: ``inbound`` STOP or
     the provider's ``21610``), the opt-outs still honoured whose number retention has
@@ -86,7 +94,14 @@ def unusable_numbers(caller: Caller = staff, sv: Services = SERVICES) -> list[di
     return sorted(numbers, key=lambda e: str(e.get("at", "")), reverse=True)
 
 
-@router.post("/unusable-numbers/clear", responses={404: {"description": "not marked unusable"}})
+@router.post(
+    "/unusable-numbers/clear",
+    responses={
+        **invalid(),
+        **BODY_LIMITS,
+        **not_found("the number is not marked unusable", "that number is not marked unusable"),
+    },
+)
 def clear_unusable(
     body: ClearUnusableIn, caller: Caller = staff, sv: Services = SERVICES
 ) -> dict[str, Any]:
@@ -100,7 +115,7 @@ def clear_unusable(
     return entry
 
 
-@router.get("/staff-audit")
+@router.get("/staff-audit", responses=invalid())
 def staff_audit(
     limit: Limit = 100, caller: Caller = staff, sv: Services = SERVICES
 ) -> list[dict[str, Any]]:

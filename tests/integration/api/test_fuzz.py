@@ -29,8 +29,11 @@ from hypothesis.stateful import (
 )
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
     negative_data_rejection,
+    response_headers_conformance,
     response_schema_conformance,
+    status_code_conformance,
 )
 
 from reminders import wiring
@@ -74,13 +77,21 @@ def environment(monkeypatch: pytest.MonkeyPatch, redis_url: str) -> Iterator[Non
 def test_no_input_causes_a_server_error_or_is_accepted_unvalidated(
     case: schemathesis.Case,
 ) -> None:
-    """And every answer has its documented shape, and a rejected request changed nothing."""
+    """And every answer is documented (status, media type, headers, body), and a rejected
+    request changed nothing."""
     sv = APP.state.services
     before = dump_store(sv.store.r, PREFIX)
     response = case.call(headers={"Authorization": f"Bearer {STAFF}"})
     case.validate_response(
         response,
-        checks=[not_a_server_error, negative_data_rejection, response_schema_conformance],
+        checks=[
+            not_a_server_error,
+            negative_data_rejection,
+            status_code_conformance,
+            content_type_conformance,
+            response_headers_conformance,
+            response_schema_conformance,
+        ],
     )
     if 400 <= response.status_code < 500:
         assert dump_store(sv.store.r, PREFIX) == before
