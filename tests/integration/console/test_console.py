@@ -239,8 +239,10 @@ def test_a_refused_change_is_shown_beside_its_field_and_nothing_changes(
     staff: TestClient, booked: str
 ) -> None:
     page = staff.get(f"/console/appointments/{booked}")
-    past = staff.post(f"/console/appointments/{booked}/reschedule",
-                      data={"start": "2027-03-01T10:30", "csrf_token": csrf_of(page.text)})  # fmt: skip
+    past = staff.post(
+        f"/console/appointments/{booked}/reschedule",
+        data={"start": "2027-03-01T10:30", "csrf_token": csrf_of(page.text)},
+    )
     assert past.status_code == 422
     assert 'id="err-start"' in past.text and "must be in the future" in past.text
     late = staff.post(f"/console/appointments/{booked}/medications", data={
@@ -338,8 +340,10 @@ def test_replies_link_to_the_appointment_and_a_wrong_unusable_mark_is_cleared(
     page = staff.get("/console/replies")
     assert "Kann ich früher kommen?" in page.text
     assert f'href="/console/appointments/{booked}"' in page.text
-    empty = staff.post("/console/replies/unusable/clear",
-                       data={"csrf_token": csrf_of(page.text), "phone": phone, "reason": ""})  # fmt: skip
+    empty = staff.post(
+        "/console/replies/unusable/clear",
+        data={"csrf_token": csrf_of(page.text), "phone": phone, "reason": ""},
+    )
     assert empty.status_code == 422 and phone in sv.store.contacts.unusable_numbers()
     done = staff.post("/console/replies/unusable/clear",
                       data={"csrf_token": csrf_of(page.text), "phone": phone,
