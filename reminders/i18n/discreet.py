@@ -12,8 +12,6 @@ from __future__ import annotations
 from reminders.i18n.common import day_time, when
 from reminders.i18n.env import NO_DRIVING_HOURS, Env
 
-_CONTEXT = "discreet.sms"
-
 
 def _details(e: Env) -> str:
     """Where the patient reads what this SMS leaves out: never an email they do not get."""
@@ -21,16 +19,18 @@ def _details(e: Env) -> str:
         # TRANSLATORS: Discreet SMS (the patient asked for SMS that name no treatment and no
         # medicine), last sentence: the details are in the email. At most 60 characters besides
         # the phone. {phone}: clinic phone. "us" is the radiology clinic.
-        return e.t.fmt(_CONTEXT, "The details are in our email, or call us: {phone}", phone=e.phone)
+        return e.t.fmt(
+            "discreet.sms", "The details are in our email, or call us: {phone}", phone=e.phone
+        )
     # TRANSLATORS: Discreet SMS, last sentence, for a patient who gets no email: the details by
     # phone. At most 50 characters besides the phone. {phone}: clinic phone.
-    return e.t.fmt(_CONTEXT, "For the details, please call us: {phone}", phone=e.phone)
+    return e.t.fmt("discreet.sms", "For the details, please call us: {phone}", phone=e.phone)
 
 
 def _no_self_change(e: Env) -> str:
     # TRANSLATORS: Discreet SMS, about medicines, without naming any; at most 60 characters.
     # "us" is the radiology clinic.
-    return e.t.fmt(_CONTEXT, "Change no medicine without us and your doctor.")
+    return e.t.fmt("discreet.sms", "Change no medicine without us and your doctor.")
 
 
 def booking_confirmation(e: Env) -> str:
@@ -39,7 +39,7 @@ def booking_confirmation(e: Env) -> str:
     # on one's own. {clinic}: clinic name; {date}: e.g. "Fri, Mar 26"; {time}: e.g. "9:00 AM";
     # {n}: hours without driving, always 24 in practice; {phone}: clinic phone.
     return e.t.nfmt(
-        _CONTEXT,
+        "discreet.sms",
         "{clinic}: your appointment is booked for {date} at {time}. No driving for {n} hour "
         "afterwards: please arrange for someone to take you home. Do not stop or change any "
         "medicine unless we and your doctor tell you to. Questions: {phone}",
@@ -65,7 +65,7 @@ def medication_heads_up(e: Env) -> str:
     return _medicine(
         e,
         e.t.fmt(
-            _CONTEXT,
+            "discreet.sms",
             "{clinic}: your doctor has a medicine instruction for you that starts on {date}.",
             clinic=e.clinic,
             date=e.day(start) if start else "",
@@ -79,7 +79,7 @@ def medication_pause(e: Env) -> str:
     return _medicine(
         e,
         e.t.fmt(
-            _CONTEXT,
+            "discreet.sms",
             "{clinic}: your doctor has a medicine instruction for you that starts today.",
             clinic=e.clinic,
         ),
@@ -92,7 +92,7 @@ def medication_resume(e: Env) -> str:
         # medicine may be taken as usual again (not named). At most 100 characters. {clinic}:
         # clinic name.
         lead = e.t.fmt(
-            _CONTEXT,
+            "discreet.sms",
             "{clinic}: your doctor has a new medicine instruction for you from today, after your "
             "appointment.",
             clinic=e.clinic,
@@ -101,7 +101,7 @@ def medication_resume(e: Env) -> str:
         # TRANSLATORS: Discreet SMS on the day the doctor said a medicine may be taken as usual
         # again (not named). At most 90 characters. {clinic}: clinic name.
         lead = e.t.fmt(
-            _CONTEXT,
+            "discreet.sms",
             "{clinic}: your doctor has a new medicine instruction for you from today.",
             clinic=e.clinic,
         )
@@ -114,7 +114,7 @@ def medication_correction(e: Env) -> str:
     return _medicine(
         e,
         e.t.fmt(
-            _CONTEXT,
+            "discreet.sms",
             "{clinic}: your doctor changed a medicine instruction we sent you; this replaces our "
             "earlier message.",
             clinic=e.clinic,
@@ -127,7 +127,7 @@ def escort(e: Env) -> str:
     # that follows it must fit 3 segments. {clinic}: clinic name; {date}: e.g. "Fri, Mar 26";
     # {time}: e.g. "9:00 AM"; {n}: hours without driving, always 24; {phone}: clinic phone.
     text = e.t.nfmt(
-        _CONTEXT,
+        "discreet.sms",
         "{clinic}: your appointment is on {date} at {time}. Please arrange for someone to take "
         "you home: no driving for {n} hour afterwards. Questions: {phone}",
         "{clinic}: your appointment is on {date} at {time}. Please arrange for someone to take "
@@ -145,7 +145,7 @@ def day_before(e: Env) -> str:
     # TRANSLATORS: Discreet SMS the day before (names no treatment); must fit 3 segments.
     # {clinic}: clinic name; {time}: e.g. "9:00 AM"; {phone}: clinic phone.
     return e.t.fmt(
-        _CONTEXT,
+        "discreet.sms",
         "{clinic}: your appointment is tomorrow at {time}. Please come with someone who can take "
         "you home. Any allergies? Tell us first: {phone}",
         clinic=e.clinic,
@@ -159,7 +159,7 @@ def after_procedure(e: Env) -> str:
     # the details are. At most 60 characters besides the day and time. {clinic}: clinic name;
     # {until}: 24 hours after the end, e.g. "Sat, Mar 27, 10:00 AM".
     lead = e.t.fmt(
-        _CONTEXT,
+        "discreet.sms",
         "{clinic}: do not drive or cycle until {until}.",
         clinic=e.clinic,
         until=day_time(e, e.facts.drive_until),
@@ -172,7 +172,7 @@ def next_day(e: Env) -> str:
     # watch for is in the email or on the phone. At most 60 characters. {clinic}: clinic name.
     parts = [
         e.t.fmt(
-            _CONTEXT,
+            "discreet.sms",
             "{clinic}: there are things to watch for after your appointment.",
             clinic=e.clinic,
         )
@@ -191,7 +191,7 @@ def cancellation(e: Env) -> str:
     # segments and say that the medicine instructions for it no longer apply. {clinic}: clinic
     # name; {date}: e.g. "Fri, Mar 26"; {time}: e.g. "9:00 AM"; {phone}: clinic phone.
     return e.t.fmt(
-        _CONTEXT,
+        "discreet.sms",
         "{clinic}: your appointment on {date} at {time} is cancelled. Our medicine instructions "
         "for it no longer apply: ask us or your doctor before restarting or changing any "
         "medicine. Questions: {phone}",
@@ -206,7 +206,7 @@ def reschedule(e: Env) -> str:
     # segments. {clinic}: clinic name; {date}: new date, e.g. "Fri, Mar 26"; {time}: new time,
     # e.g. "9:00 AM"; {phone}: clinic phone.
     return e.t.fmt(
-        _CONTEXT,
+        "discreet.sms",
         "{clinic}: your appointment has moved to {date} at {time}. The earlier medicine dates no "
         "longer apply; new ones will follow. Change no medicine without us and your doctor. "
         "Questions: {phone}",
