@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -41,7 +42,7 @@ def book(
                     new,
                     planned,
                     expected_version=None,
-                    event=_event(now, "booked", new),
+                    event=_event(now, "booked", new, schedule),
                     why_superseded="",
                 )
             except VersionConflict:
@@ -68,7 +69,7 @@ def book(
                 new,
                 planned,
                 expected_version=snap.version,
-                event=_event(now, kind, new),
+                event=_event(now, kind, new, schedule),
                 why_superseded=f"superseded by version {new.version}",
             )
         except VersionConflict:
@@ -106,6 +107,52 @@ def cancel(
         except VersionConflict:
             continue
         return new
+    raise VersionConflict(f"{appointment_id}: too many concurrent changes")
+
+
+@dataclass(frozen=True)
+class Replanned:
+    """``before``: the appointment as it was; ``planned``: what the re-plan made of it (written
+    when ``written``)."""
+
+    before: Snapshot
+    planned: list[PlannedReminder]
+    written: bool
+
+
+def replan(
+    store: Store,
+    appointment_id: str,
+    schedule: Schedule,
+    now: datetime,
+    *,
+    write_if: Callable[[Snapshot, list[PlannedReminder]], bool],
+) -> Replanned | None:
+    """Plan the appointment again with ``schedule`` (a new version of it, as an edit would):
+    its pending reminders are replaced in one atomic step, those sent or in flight are kept.
+    Nothing about the appointment changed, so nothing the patient has been sent (or may have
+    been) is planned again, whatever its new moment, and no notice is due. ``write_if`` decides
+    on each fresh look (after a concurrent change it is asked again). None: no appointment."""
+    for _ in range(_RETRIES):
+        snap = store.appointments.snapshot(appointment_id)
+        if snap is None:
+            return None
+        new = replace(snap.appointment, version=snap.version + 1)
+        planned = _not_told(plan(new, schedule, now), snap.reminders)
+        planned += _unsent_notices(snap, new, now, taken={p.slot for p in planned})
+        if not write_if(snap, planned):
+            return Replanned(snap, planned, written=False)
+        try:
+            store.appointments.replace_plan(
+                new,
+                planned,
+                expected_version=snap.version,
+                event=_event(now, "replanned", new, schedule),
+                why_superseded=f"re-planned with schedule version {schedule.version}",
+            )
+        except VersionConflict:
+            continue
+        return Replanned(snap, planned, written=True)
     raise VersionConflict(f"{appointment_id}: too many concurrent changes")
 
 
@@ -234,6 +281,32 @@ def _without_delivered(
     return out
 
 
+def _not_told(
+    planned: list[PlannedReminder], existing: list[ReminderRecord]
+) -> list[PlannedReminder]:
+    """For a re-plan, where the appointment is the same: a slot whose latest reminder was sent
+    would say again what the patient was told, whatever its new moment, so it is not planned;
+    nor one whose latest reminder failed (that is on the attention list, for a person). A slot
+    re-planned since an earlier send (the procedure moved) is planned, as the edit decided.
+    Pending or in-flight reminders of a slot are named in ``unless_sent``, as for an edit."""
+    latest: dict[tuple[str, int | None, str], ReminderRecord] = {}
+    open_: dict[tuple[str, int | None, str], list[ReminderRecord]] = {}
+    for rec in existing:
+        slot = (rec.rule, rec.medicine, rec.channel)
+        if slot not in latest or rec.version > latest[slot].version:
+            latest[slot] = rec
+        if rec.state in _WAITING or rec.in_flight:
+            open_.setdefault(slot, []).append(rec)
+    out = []
+    for p in planned:
+        last = latest.get(p.slot)
+        if last is not None and last.state in (ReminderState.SENT, ReminderState.FAILED):
+            continue
+        earlier = sorted(open_.get(p.slot, []), key=lambda r: r.version, reverse=True)
+        out.append(replace(p, unless_sent=tuple(r.id for r in earlier)) if earlier else p)
+    return out
+
+
 def _covers(prior: list[ReminderRecord], p: PlannedReminder, now: datetime) -> bool:
     """Would one of these earlier sends make ``p`` a repeat?"""
     if any(abs(r.nominal_at - p.nominal_at) < _SAME_MOMENT for r in prior):
@@ -241,10 +314,19 @@ def _covers(prior: list[ReminderRecord], p: PlannedReminder, now: datetime) -> b
     return bool(prior) and p.nominal_at <= now
 
 
-def _event(now: datetime, kind: str, a: Appointment) -> dict[str, object]:
-    return {
+def _event(
+    now: datetime, kind: str, a: Appointment, schedule: Schedule | None = None
+) -> dict[str, object]:
+    out: dict[str, object] = {
         "at": now.isoformat(),
         "type": kind,
         "version": a.version,
         "procedure_start": a.procedure.start.isoformat(),
     }
+    if schedule is not None:
+        # Which schedule text planned this version: staff see it in the timeline, and a re-plan
+        # says which version an appointment was planned with.
+        out["schedule"] = schedule.procedure
+        out["schedule_version"] = schedule.version
+        out["schedule_sha256"] = schedule.sha256
+    return out

@@ -4,13 +4,14 @@ translators checking their words in context."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from reminders.i18n import render
 from reminders.i18n.facts import facts_for
+from reminders.i18n.locales import normalize
 from reminders.model import (
     Appointment,
     Location,
@@ -18,9 +19,18 @@ from reminders.model import (
     Patient,
     PlannedReminder,
     Procedure,
+    ValidationError,
     validate,
 )
 from reminders.schedule import Schedule, plan
+from reminders.settings import Settings
+
+# The console's sample patient for a schedule: a procedure a week after booking at 13:00 in the
+# clinic's zone, and an anticoagulant paused two days before it and restarted the day after.
+SAMPLE_DAYS_AHEAD = 7
+SAMPLE_AT = time(13, 0)
+SAMPLE_DURATION = 45
+SAMPLE_MEDICINE = "Apixaban 5 mg"
 
 
 @dataclass(frozen=True)
@@ -150,6 +160,108 @@ def preview(
         )
         items.append(PreviewItem(r, out.locale, out.text, out.subject, out.fallbacks, zone))
     return items
+
+
+@dataclass(frozen=True)
+class TimelineLine:
+    """One message of the sample timeline: when (in the clinic's zone), on which channel, for
+    which rule, and its text in the language used (``locale``, after any fallback)."""
+
+    local_time: datetime
+    channel: str
+    rule: str
+    text: str
+    subject: str | None
+    locale: str
+    state: str  # scheduled, or skipped/flagged (``reason`` says why)
+    reason: str
+    medicine: int | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "local_time": self.local_time.isoformat(),
+            "channel": self.channel,
+            "rule": self.rule,
+            "text": self.text,
+            "subject": self.subject,
+            "locale": self.locale,
+            "state": self.state,
+            "reason": self.reason,
+            "medicine": self.medicine,
+        }
+
+
+@dataclass(frozen=True)
+class SampleTimeline:
+    """The sample patient (for drawing the time axis: booking, procedure, the medicine's pause
+    and restart) and every message the schedule would send them."""
+
+    appointment: Appointment
+    lines: tuple[TimelineLine, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        a = self.appointment
+        zone = a.patient.zone
+        med = a.medications[0]
+        return {
+            "timezone": a.patient.timezone,
+            "locale": a.patient.locale,
+            "booked_at": a.booked_at.astimezone(zone).isoformat(),
+            "procedure_start": a.procedure.start.astimezone(zone).isoformat(),
+            "procedure_end": a.procedure.end.astimezone(zone).isoformat(),
+            "medication": {
+                "name": med.name,
+                "pause_from": med.pause_from.isoformat() if med.pause_from else None,
+                "resume_on": med.resume_on.isoformat() if med.resume_on else None,
+            },
+            "lines": [line.as_json() for line in self.lines],
+        }
+
+
+def sample_timeline(
+    schedule: Schedule, locale: str, now: datetime, settings: Settings
+) -> SampleTimeline:
+    """A sample patient's whole timeline under ``schedule`` (saved or not: a candidate from
+    ``schedule.edit``), in ``locale``, booked at ``now``. Raises ValidationError("locale")
+    for a tag that is no locale."""
+    if normalize(locale) is None:
+        raise ValidationError("locale", "is not a language tag we know")
+    clinic = settings.clinic
+    zone = ZoneInfo(clinic.timezone)
+    day = now.astimezone(zone).date() + timedelta(days=SAMPLE_DAYS_AHEAD)
+    appt = sample_appointment(
+        procedure_at=datetime.combine(day, SAMPLE_AT),
+        tz=clinic.timezone,
+        locale=locale,
+        duration=SAMPLE_DURATION,
+        procedure=schedule.procedure,
+        medications=[
+            Medication(
+                SAMPLE_MEDICINE,
+                pause_from=day - timedelta(days=2),
+                resume_on=day + timedelta(days=1),
+            )
+        ],
+        channels=("sms", "email"),
+        location=Location(clinic.name, clinic.address, clinic.phone),
+        booked_at=now.astimezone(UTC),
+    )
+    items = preview(appt, schedule, now, settings.locales_dir, clinic.default_locale)
+    lines = tuple(
+        TimelineLine(
+            local_time=i.reminder.due_at.astimezone(zone),
+            channel=i.reminder.channel,
+            rule=i.reminder.rule,
+            text=i.body,
+            subject=i.subject,
+            locale=i.locale,
+            state=str(i.reminder.state),
+            reason=i.reminder.reason,
+            medicine=i.reminder.medicine,
+        )
+        for i in items
+    )
+    return SampleTimeline(appt, lines)
 
 
 def as_text(items: list[PreviewItem]) -> str:

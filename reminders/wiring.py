@@ -8,6 +8,7 @@ start, naming the variable or the file, line, rule and field."""
 from __future__ import annotations
 
 import functools
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,20 +22,43 @@ from reminders.channels import registry as channel_registry
 from reminders.delivery import DeliveryConfig
 from reminders.delivery.fallback import safety_from
 from reminders.i18n import MESSAGE_KEYS
-from reminders.schedule import Registry, ScheduleError
-from reminders.store import Store
+from reminders.schedule import Registry, Schedule, ScheduleError
+from reminders.schedule_versions import Versions
+from reminders.store import Store, StoreUnavailable
+
+log = logging.getLogger(__name__)
 
 
 class Schedules(Registry):
     """The registry (``schedule.registry``): every schedule file the process uses, shipped
     defaults overridden by REMINDERS_SCHEDULE_DIR, loaded and validated once at start and
-    looked up by procedure name only."""
+    looked up by procedure name only; with ``versions`` (``schedule_versions``), ``get``
+    answers the newest version staff saved, else the file."""
+
+    versions: Versions | None = None
 
     @classmethod
     def load(cls, schedule_dir: Path | None) -> Schedules:
         """Raises SchedulesBroken naming every file that cannot be used (file, line, rule and
         field), so that no process starts with a schedule it would refuse bookings for."""
         return cls.build(schedule_dir, MESSAGE_KEYS)
+
+    def use_versions(self, store: Store, clock: clock_mod.Clock) -> Versions:
+        self.versions = Versions(store, self, MESSAGE_KEYS, clock.now)
+        return self.versions
+
+    def get(self, procedure: str) -> Schedule:
+        """What bookings, edits and sends of ``procedure`` use now: its newest stored version,
+        else the file. Raises UnknownSchedule (a ScheduleError) for a name without a file."""
+        if self.versions is None:
+            return super().get(procedure)
+        try:
+            return self.versions.newest(procedure)
+        except StoreUnavailable:
+            # A send must not fail on this read: the version this process used last (or the
+            # file); a booking needs Redis to be written anyway.
+            log.warning("schedule %s: Redis did not answer; using the last version seen", procedure)
+            return self.versions.last_known(procedure) or super().get(procedure)
 
     def sms_budget(self, procedure: str, rule: str) -> int | None:
         try:
@@ -118,10 +142,8 @@ def build(settings: settings_mod.Settings | None = None) -> Services:
         s.redis_url, socket_timeout=10, socket_connect_timeout=5, health_check_interval=30
     )
     check_redis_login(client, s.redis_url)
-    return Services(
-        settings=s,
-        redis=client,
-        store=Store(client, s.key_prefix, retention_days=s.retention_days),
-        clock=clock_mod.from_spec(s.clock),
-        schedules=Schedules.load(s.schedule_dir),
-    )
+    store = Store(client, s.key_prefix, retention_days=s.retention_days)
+    clock = clock_mod.from_spec(s.clock)
+    schedules = Schedules.load(s.schedule_dir)
+    schedules.use_versions(store, clock)
+    return Services(settings=s, redis=client, store=store, clock=clock, schedules=schedules)

@@ -18,6 +18,7 @@ from reminders.store.purge import Purge
 from reminders.store.ratelimit import TokenBucket
 from reminders.store.record import Patch, ReminderRecord
 from reminders.store.reminders import Begun, Reminders
+from reminders.store.schedules import ScheduleVersion, ScheduleVersionConflict, Schedules
 from reminders.store.sendlog import Outbox, SendLog
 from reminders.store.sessions import Sessions
 from reminders.store.stats import HourFigures, Stats
@@ -45,6 +46,7 @@ class Store:
         self.purge = Purge(client, keys)
         self.sendlog = SendLog(client, keys)
         self.outbox = Outbox(client, keys)
+        self.schedules = Schedules(client, keys)
         self.users = Users(client, keys)
         self.sessions = Sessions(client, keys)
         self.console_audit = ConsoleAudit(client, keys)
@@ -61,6 +63,8 @@ __all__ = [
     "HourFigures",
     "Patch",
     "ReminderRecord",
+    "ScheduleVersion",
+    "ScheduleVersionConflict",
     "SmsBlock",
     "Snapshot",
     "Store",

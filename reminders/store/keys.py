@@ -111,6 +111,12 @@ class Keys:
         """List: who viewed or changed which patient's data in the console, oldest first."""
         return self._k("console", "audit")
 
+    # --- schedules edited by staff (store/schedules.py) ------------------------------------
+    def schedule_versions(self, procedure: str) -> str:
+        """Hash: a schedule's versions (``v:<n>``: its TOML, who, when, a note), the newest
+        version's number (``head``) and the SHA-256 of the file last taken in (``file``)."""
+        return self._k("schedule", procedure)
+
     # --- operations ----------------------------------------------------------------------
     @property
     def metrics(self) -> str:

@@ -206,9 +206,7 @@ def test_text_values_are_written_so_that_toml_reads_them_back_exactly() -> None:
 
 
 def test_the_summary_says_what_changed_per_rule_in_words() -> None:
-    result = edited(
-        "escort", **{"offset.at": "17:00", "channels": "sms", "late.policy": "skip"}
-    )
+    result = edited("escort", **{"offset.at": "17:00", "channels": "sms", "late.policy": "skip"})
     shipped = loads(SHIPPED, "shipped", MESSAGE_KEYS)
     said = [str(c) for c in changes(shipped, result.schedule)]
     assert said == [
