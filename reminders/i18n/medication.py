@@ -604,7 +604,9 @@ def medication_correction_email(e: Env) -> Email:
         paragraphs=[
             greeting(e),
             *lines,
-            *_resume_line(e),  # also "your doctor will tell you when" without a restart day
+            # When to take it as usual again ("your doctor will tell you" without a day); not
+            # when the doctor no longer changes anything: that would contradict "no longer".
+            *(_resume_line(e) if e.med.change_from is not None else []),
             *_doctor_note_email(e),
             no_self_change(e),
             sign(e),

@@ -172,3 +172,13 @@ def test_a_stored_pause_keeps_its_record_and_a_reduction_round_trips() -> None:
         reduce_from=date(2027, 3, 25),
         reduce_until=date(2027, 3, 29),
     )
+
+
+def test_a_correction_that_lifts_the_change_does_not_say_the_doctor_will_tell_when() -> None:
+    lifted = {"name": "Rivaroxaban 20 mg", "note": ""}
+    email = text("medication_correction", "email", lifted)
+    assert "no longer asks you to pause Rivaroxaban 20 mg or to reduce its dose" in email
+    assert "will tell you" not in email
+    sms = text("medication_correction", "sms", lifted)
+    assert "no longer asks you to pause it or to reduce its dose" in sms
+    assert "will tell you" not in sms
