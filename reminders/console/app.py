@@ -10,7 +10,16 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from reminders.console import web
-from reminders.console.pages import appointment, attention, audit, login, replies, schedules, today
+from reminders.console.pages import (
+    appointment,
+    attention,
+    audit,
+    login,
+    overview,
+    replies,
+    schedules,
+    today,
+)
 from reminders.wiring import Services
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -20,7 +29,7 @@ _ASSETS = {"console.css": "text/css"}
 def create_app(services: Services) -> FastAPI:
     app = FastAPI(title="reminders console", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.services = services
-    for page in (login, today, appointment, attention, replies, audit, schedules):
+    for page in (login, today, appointment, attention, replies, audit, schedules, overview):
         app.include_router(page.router)
     app.add_api_route("/static/{name}", _asset, methods=["GET"], include_in_schema=False)
     app.add_exception_handler(web.LoginRequired, _to_login)

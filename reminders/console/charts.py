@@ -26,9 +26,10 @@ class Series:
 
 
 def _ceiling(top: float) -> float:
-    """A round axis maximum at or above ``top`` (1, 2, 5 times a power of ten)."""
-    if top <= 0:
-        return 1
+    """A round axis maximum at or above ``top`` (1, 2, 5 times a power of ten), at least 4 so
+    that the four grid lines of a chart of counts fall on whole numbers."""
+    if top <= 4:
+        return 4
     step = 1.0
     while step * 10 <= top:
         step *= 10

@@ -139,3 +139,19 @@ def test_the_console_speaks_german_to_a_german_account(page: Page, server: Serve
     page.goto("/console/replies")
     every_field_is_labelled(page)
     page.shots.take("replies-de")
+
+
+def test_the_overview_draws_its_charts_without_any_script(page: Page, server: Server) -> None:
+    server.account("olga")
+    log_in(page, "olga")
+    page.get_by_role("link", name="Overview").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.title().startswith("Overview")
+    charts = page.locator("svg[role=img]")
+    assert charts.count() == 5  # nothing sent yet: no languages chart
+    assert page.get_by_role("heading", name="Sent per day").is_visible()
+    assert charts.first.is_visible() and charts.first.bounding_box()["height"] > 100  # type: ignore[index]
+    assert page.evaluate("document.scripts.length") == 0
+    assert page.get_by_role("table").locator("tbody tr").count() == 30
+    page.shots.take("overview")
