@@ -18,7 +18,7 @@ from reminders.store.purge import Purge
 from reminders.store.ratelimit import TokenBucket
 from reminders.store.record import Patch, ReminderRecord
 from reminders.store.reminders import Begun, Reminders
-from reminders.store.schedules import ScheduleVersion, ScheduleVersionConflict, Schedules
+from reminders.store.schedules import Schedules, ScheduleVersion, ScheduleVersionConflict
 from reminders.store.sendlog import Outbox, SendLog
 from reminders.store.sessions import Sessions
 from reminders.store.stats import HourFigures, Stats

@@ -31,6 +31,7 @@ from reminders.model import ValidationError
 from tests.factories import AS_INTEGRATION, AS_STAFF, BOOKED_AT, appointment_data
 from tests.fakes.twilio import AUTH_TOKEN, PUBLIC
 from tests.helpers import current
+from tests.integration.api.test_schedule_versions import provoke_every_answer
 
 Api = tuple[TestClient, FixedClock]
 MAX_BODY = 4096
@@ -300,6 +301,8 @@ def real_work(a: Answers, clock: FixedClock) -> None:
     clear = {"json": {"phone": MARIA, "reason": "she confirmed it by phone"}, **staff}
     assert a.call("POST", "/unusable-numbers/clear", **clear).status_code == 200
     assert a.call("POST", "/unusable-numbers/clear", **clear).status_code == 404
+
+    provoke_every_answer(a.call)  # the schedule versions' routes (test_schedule_versions.py)
 
     assert a.call("GET", "/health").status_code == 503  # the dispatcher has never run
     current().store.ops.record_dispatch_run(clock.now(), {})
