@@ -133,6 +133,8 @@ class Settings:
     # Claims nobody began before a person is told.
     max_unstarted_claims: int = 3
     retention_days: int = 30
+    # The HMAC key opt-outs of forgotten numbers are kept under (store.contacts.Fingerprints).
+    fingerprint_key: str = ""
     public_base_url: str = ""
     twilio: TwilioSettings = field(default_factory=TwilioSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
@@ -186,6 +188,7 @@ def load() -> Settings:
         locales_dir=_locales_dir(),
         outbox_echo=env_str("REMINDERS_OUTBOX_ECHO", "1") not in {"0", "false", "no"},
         retention_days=env_int("REMINDERS_RETENTION_DAYS", 30, minimum=1),
+        fingerprint_key=_fingerprint_key(),
         public_base_url=_raw("PUBLIC_BASE_URL") or "",
         twilio=_twilio(),
         smtp=_smtp(),
@@ -240,6 +243,8 @@ def _check_channels(s: Settings) -> None:
             ("TWILIO_ACCOUNT_SID", s.twilio.account_sid),
             ("TWILIO_AUTH_TOKEN", s.twilio.auth_token),
             ("PUBLIC_BASE_URL", s.public_base_url),
+            # Real patients' opt-outs outlive their numbers only as keyed fingerprints.
+            ("REMINDERS_FINGERPRINT_KEY", s.fingerprint_key),
         ):
             if not value:
                 raise ImproperlyConfigured(f"{name}: needed by the twilio channel")
@@ -449,3 +454,13 @@ def log_format() -> str:
     if value not in LOG_FORMATS:
         raise ImproperlyConfigured(f"REMINDERS_LOG_FORMAT: use text or json, got {value!r}")
     return value
+
+
+def _fingerprint_key() -> str:
+    key = _raw("REMINDERS_FINGERPRINT_KEY") or ""
+    if key and len(key) < 32:
+        raise ImproperlyConfigured(
+            "REMINDERS_FINGERPRINT_KEY: use at least 32 random characters "
+            "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
+        )
+    return key

@@ -142,7 +142,12 @@ def build(settings: settings_mod.Settings | None = None) -> Services:
         s.redis_url, socket_timeout=10, socket_connect_timeout=5, health_check_interval=30
     )
     check_redis_login(client, s.redis_url)
-    store = Store(client, s.key_prefix, retention_days=s.retention_days)
+    store = Store(
+        client,
+        s.key_prefix,
+        retention_days=s.retention_days,
+        fingerprint_key=s.fingerprint_key.encode(),
+    )
     clock = clock_mod.from_spec(s.clock)
     schedules = Schedules.load(s.schedule_dir)
     schedules.use_versions(store, clock)

@@ -1,8 +1,8 @@
 """The durable store in Redis, one part per aggregate: ``store.appointments``,
 ``store.reminders``, ``store.contacts``, ``store.attention``, ``store.ops``, ``store.purge``,
 ``store.sendlog`` and ``store.outbox``; the staff console's ``store.users``, ``store.sessions``
-and ``store.console_audit``; ``store.stats``, the overview's figures by the hour. Key names live in ``keys.py``, the record codec in
-``record.py``, the atomic transitions in ``lua/``."""
+and ``store.console_audit``; ``store.stats``, the overview's figures by the hour. Key names
+live in ``keys.py``, the record codec in ``record.py``, the atomic transitions in ``lua/``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import redis
 from reminders.store.appointments import Appointments, Snapshot, VersionConflict
 from reminders.store.attention import Attention, AttentionItem
 from reminders.store.console_audit import ConsoleAudit
-from reminders.store.contacts import DAY, Contacts, SmsBlock
+from reminders.store.contacts import DAY, Contacts, Fingerprints, SmsBlock
 from reminders.store.keys import Keys
 from reminders.store.ops import Ops
 from reminders.store.purge import Purge
@@ -31,19 +31,26 @@ StoreUnavailable = redis.exceptions.RedisError
 
 class Store:
     def __init__(
-        self, client: redis.Redis, prefix: str = "rmd", *, retention_days: int = 30
+        self,
+        client: redis.Redis,
+        prefix: str = "rmd",
+        *,
+        retention_days: int = 30,
+        fingerprint_key: bytes = b"",
     ) -> None:
         """``retention_days``: REMINDERS_RETENTION_DAYS, also how long an inbound message's id
-        is remembered against the provider's retries."""
+        is remembered against the provider's retries. ``fingerprint_key``:
+        REMINDERS_FINGERPRINT_KEY, what forgotten numbers' opt-outs are kept under."""
         self.r = client
         self.prefix = prefix
         self.keys = keys = Keys(prefix)
         self.appointments = Appointments(client, keys)
         self.reminders = Reminders(client, keys)
-        self.contacts = Contacts(client, keys, seen_ttl=retention_days * DAY)
+        prints = Fingerprints(fingerprint_key)
+        self.contacts = Contacts(client, keys, seen_ttl=retention_days * DAY, fingerprints=prints)
         self.attention = Attention(client, keys)
         self.ops = Ops(client, keys)
-        self.purge = Purge(client, keys)
+        self.purge = Purge(client, keys, prints)
         self.sendlog = SendLog(client, keys)
         self.outbox = Outbox(client, keys)
         self.schedules = Schedules(client, keys)

@@ -6,6 +6,7 @@ of them."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,10 +22,29 @@ DAY = 24 * 3600
 
 
 def fingerprint(phone: str) -> str:
-    """The one-way SHA-256 fingerprint an opt-out is kept under once the retention period has
-    passed: it is not the number, but whoever has a number can tell whether it opted out (it
-    is pseudonymous data, kept to honour the opt-out)."""
+    """The unkeyed SHA-256 fingerprint earlier versions kept opt-outs under (and this one keeps
+    without REMINDERS_FINGERPRINT_KEY). Phone numbers are few enough to be tried one by one, so
+    whoever has a copy of Redis can tell whether a given number opted out."""
     return hashlib.sha256(f"reminders-optout:{phone}".encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Fingerprints:
+    """What an opt-out is kept under once the retention purge has forgotten the number: an
+    HMAC-SHA256 keyed with REMINDERS_FINGERPRINT_KEY, which a copy of Redis alone cannot test
+    numbers against. Fingerprints made before the key was set stay honoured (``candidates``)."""
+
+    key: bytes = b""
+
+    def of(self, phone: str) -> str:
+        if not self.key:
+            return fingerprint(phone)
+        mac = hmac.new(self.key, f"reminders-optout:{phone}".encode(), hashlib.sha256)
+        return "k1:" + mac.hexdigest()
+
+    def candidates(self, phone: str) -> tuple[str, ...]:
+        """Every fingerprint this number's opt-out may be kept under."""
+        return tuple(dict.fromkeys((self.of(phone), fingerprint(phone))))
 
 
 @dataclass(frozen=True)
@@ -34,12 +54,20 @@ class SmsBlock:
 
 
 class Contacts:
-    def __init__(self, client: redis.Redis, keys: Keys, *, seen_ttl: int = 30 * DAY) -> None:
+    def __init__(
+        self,
+        client: redis.Redis,
+        keys: Keys,
+        *,
+        seen_ttl: int = 30 * DAY,
+        fingerprints: Fingerprints | None = None,
+    ) -> None:
         """``seen_ttl``: how long an inbound message's id is remembered against provider
         retries, in seconds (the retention period: ``wiring`` passes REMINDERS_RETENTION_DAYS)."""
         self.r = client
         self.keys = keys
         self.seen_ttl = seen_ttl
+        self.fingerprints = fingerprints or Fingerprints()
         self._clear_unusable = client.register_script(source("clear_unusable"))
 
     # --- SMS opt-outs and unusable numbers -------------------------------------------------
@@ -55,7 +83,7 @@ class Contacts:
     def opt_in(self, phone: str, at: datetime, source: str, keyword: str = "") -> bool:
         with self.r.pipeline(transaction=True) as pipe:
             pipe.hdel(self.keys.optout, phone)
-            pipe.hdel(self.keys.optout_fingerprints, fingerprint(phone))
+            pipe.hdel(self.keys.optout_fingerprints, *self.fingerprints.candidates(phone))
             removed = any(pipe.execute())
         self._log(phone, at, "opt_in", source=source, keyword=keyword)
         return removed
@@ -64,7 +92,8 @@ class Contacts:
         """Opted out, whether the number is still on record or kept only as a fingerprint."""
         with self.r.pipeline(transaction=False) as pipe:
             pipe.hexists(self.keys.optout, phone)
-            pipe.hexists(self.keys.optout_fingerprints, fingerprint(phone))
+            for candidate in self.fingerprints.candidates(phone):
+                pipe.hexists(self.keys.optout_fingerprints, candidate)
             return any(pipe.execute())
 
     def opted_out_numbers(self) -> dict[str, dict[str, str]]:

@@ -24,7 +24,7 @@ from typing import Any
 import redis
 
 from reminders.store.appointments import Snapshot
-from reminders.store.contacts import fingerprint
+from reminders.store.contacts import Fingerprints
 from reminders.store.keys import Keys
 from reminders.store.lua import source
 from reminders.store.record import text
@@ -42,9 +42,12 @@ _MEMOS = ("sms:try", "sms:sid", "email:sent")
 
 
 class Purge:
-    def __init__(self, client: redis.Redis, keys: Keys) -> None:
+    def __init__(
+        self, client: redis.Redis, keys: Keys, fingerprints: Fingerprints | None = None
+    ) -> None:
         self.r = client
         self.keys = keys
+        self.fingerprints = fingerprints or Fingerprints()
         self._forget_number = client.register_script(source("forget_number"))
         self._rewrite = client.register_script(source("rewrite_entries"))
 
@@ -152,7 +155,7 @@ class Purge:
             changed += int(
                 self._forget_number(
                     keys=[k.optout, k.optout_fingerprints, k.unusable, k.phone(phone)],
-                    args=[phone, out, fingerprint(phone), json.dumps(kept), bad],
+                    args=[phone, out, self.fingerprints.of(phone), json.dumps(kept), bad],
                 )
             )
         return changed

@@ -67,6 +67,7 @@ def test_a_send_lease_shorter_than_the_providers_timeouts_stops_the_process(
         "TWILIO_AUTH_TOKEN": "secret",
         "TWILIO_FROM_NUMBER": "+15550100",
         "PUBLIC_BASE_URL": "https://reminders.example.org",
+        "REMINDERS_FINGERPRINT_KEY": "k" * 32,
         "TWILIO_TIMEOUT_READ": "15",
         "REMINDERS_SEND_LEASE": "10",
     }.items():

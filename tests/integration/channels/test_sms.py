@@ -193,6 +193,7 @@ def test_the_runtime_builds_twilio_and_smtp_channels_from_settings(
         "TWILIO_FROM_NUMBER": "+15005550006",
         "TWILIO_API_BASE_URL": fake.url,
         "PUBLIC_BASE_URL": PUBLIC,
+        "REMINDERS_FINGERPRINT_KEY": "k" * 32,
         "SMTP_SECURITY": "ssl",
     }.items():
         monkeypatch.setenv(name, value)
