@@ -48,7 +48,13 @@ def list_schedules(caller: Caller = integration, sv: Services = SERVICES) -> lis
     ]
 
 
-@router.get("/{name}/preview")
+@router.get(
+    "/{name}/preview",
+    responses={
+        **invalid("invalid query parameters"),
+        **not_found("no schedule for this procedure", "no schedule for this procedure"),
+    },
+)
 def preview_schedule(
     name: str,
     procedure_at: Annotated[datetime, Query(description="local wall time, e.g. 2027-03-28T09:00")],
