@@ -26,7 +26,17 @@ from reminders.store import Snapshot, VersionConflict
 from reminders.wiring import Services
 
 router = APIRouter(prefix="/appointments")
-MED_FIELDS = ("name", "pause_from", "resume_on", "note")
+MED_FIELDS = (
+    "name",
+    "pause_from",
+    "resume_on",
+    "reduced_dose",
+    "reduce_from",
+    "reduce_until",
+    "note",
+)
+# Left empty, these are absent (null), not empty text: the API's schema refuses "" for them.
+_NULL_WHEN_EMPTY = frozenset(MED_FIELDS) - {"name", "note"}
 
 
 @router.get("/{external_id}")
@@ -82,12 +92,12 @@ def medications(
         name = form.get(f"med-{i}-name", "").strip()
         if i >= len(stored) and not name:
             continue  # the empty row for a new medicine
-        # What this form does not show (a dose reduction, say) stays as it was.
+        # What this form does not show stays as it was.
         kept = {k: v for k, v in (stored[i] if i < len(stored) else {}).items()}
         med = {k: v for k, v in kept.items() if k in MedicationIn.model_fields}
         for field in MED_FIELDS:
             value = form.get(f"med-{i}-{field}", "").strip()
-            med[field] = value or (None if field in ("pause_from", "resume_on") else "")
+            med[field] = value or (None if field in _NULL_WHEN_EMPTY else "")
         meds.append(med)
         rows.append(i)
 
@@ -99,6 +109,21 @@ def medications(
 
     patch = {"medications": meds}
     return _edit(request, sv, session, snap, patch, form, field_of, "medications")
+
+
+@router.post("/{external_id}/sms-privacy")
+def sms_privacy(
+    request: Request,
+    external_id: str,
+    form: dict[str, str] = FORM,
+    session: Session = web.SIGNED_IN,
+    sv: Services = web.SERVICES,
+) -> Response:
+    """The patient's choice of discreet SMS (no procedure, medicine or condition named)."""
+    web.check_csrf(session, form.get("csrf_token", ""))
+    snap = _snapshot(request, sv, session, external_id)
+    patch = {"patient": {"discreet_sms": form.get("discreet_sms") == "yes"}}
+    return _edit(request, sv, session, snap, patch, form, lambda f: "discreet_sms", "sms_privacy")
 
 
 @router.post("/{external_id}/cancel")
@@ -185,8 +210,13 @@ def _edit(
 def _describe(patch: dict[str, Any]) -> str:
     if "procedure" in patch:
         return f"start {patch['procedure']['start']}"
+    if "patient" in patch:
+        return "discreet SMS " + ("on" if patch["patient"].get("discreet_sms") else "off")
     return "; ".join(
-        f"{m['name']}: {m.get('pause_from') or '-'} to {m.get('resume_on') or '-'}"
+        f"{m['name']}: reduced to {m['reduced_dose']} {m.get('reduce_from') or '-'} to "
+        f"{m.get('reduce_until') or '-'}"
+        if m.get("reduced_dose")
+        else f"{m['name']}: {m.get('pause_from') or '-'} to {m.get('resume_on') or '-'}"
         for m in patch.get("medications", [])
     )
 
