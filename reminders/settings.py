@@ -145,6 +145,8 @@ class Settings:
     # (a lambda: ApiSettings is defined at the end of the module)
     api: ApiSettings = field(default_factory=lambda: ApiSettings())  # noqa: PLW0108
     console: ConsoleSettings = field(default_factory=lambda: ConsoleSettings())  # noqa: PLW0108
+    # The clinic's HL7/FHIR mapping file (intake.mapping), checked when Services are built.
+    hl7_mapping: Path | None = None
 
 
 def load() -> Settings:
@@ -198,6 +200,7 @@ def load() -> Settings:
         else None,
         api=_api(),
         console=_console(),
+        hl7_mapping=_hl7_mapping(),
     )
     _check_channels(settings)
     _check_leases(settings)
@@ -345,6 +348,17 @@ def _schedule_dir() -> Path | None:
         raise ImproperlyConfigured(
             f"REMINDERS_SCHEDULE_DIR: no schedule files (*.toml) in {path} ({hint})"
         )
+    return path
+
+
+def _hl7_mapping() -> Path | None:
+    """The file itself is read and checked by ``intake.mapping`` (from ``wiring``)."""
+    raw = _raw("REMINDERS_HL7_MAPPING")
+    if not raw:
+        return None
+    path = Path(raw)
+    if not path.is_file():
+        raise ImproperlyConfigured(f"REMINDERS_HL7_MAPPING: no such file: {path}")
     return path
 
 

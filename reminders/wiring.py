@@ -22,6 +22,7 @@ from reminders.channels import registry as channel_registry
 from reminders.delivery import DeliveryConfig
 from reminders.delivery.fallback import safety_from
 from reminders.i18n import MESSAGE_KEYS
+from reminders.intake import mapping as mapping_mod
 from reminders.schedule import Registry, Schedule, ScheduleError
 from reminders.schedule_versions import Versions
 from reminders.store import Store, StoreUnavailable
@@ -80,6 +81,8 @@ class Services:
     store: Store
     clock: clock_mod.Clock
     schedules: Schedules
+    # The clinic's HL7/FHIR mapping (REMINDERS_HL7_MAPPING), the defaults without one.
+    mapping: mapping_mod.Mapping = field(default_factory=mapping_mod.Mapping)
     _channels: dict[str, Channel] | None = field(default=None, repr=False)
 
     @property
@@ -151,4 +154,11 @@ def build(settings: settings_mod.Settings | None = None) -> Services:
     clock = clock_mod.from_spec(s.clock)
     schedules = Schedules.load(s.schedule_dir)
     schedules.use_versions(store, clock)
-    return Services(settings=s, redis=client, store=store, clock=clock, schedules=schedules)
+    try:
+        mapping = mapping_mod.load(s.hl7_mapping)
+    except mapping_mod.MappingError as exc:
+        client.close()
+        raise settings_mod.ImproperlyConfigured(f"REMINDERS_HL7_MAPPING: {exc}") from None
+    return Services(
+        settings=s, redis=client, store=store, clock=clock, schedules=schedules, mapping=mapping
+    )

@@ -1,6 +1,7 @@
 """The durable store in Redis, one part per aggregate: ``store.appointments``,
 ``store.reminders``, ``store.contacts``, ``store.attention``, ``store.ops``, ``store.purge``,
-``store.sendlog`` and ``store.outbox``; the staff console's ``store.users``, ``store.sessions``
+``store.sendlog`` and ``store.outbox``; ``store.intake``, the HL7 messages acknowledged;
+the staff console's ``store.users``, ``store.sessions``
 and ``store.console_audit``; ``store.stats``, the overview's figures by the hour. Key names
 live in ``keys.py``, the record codec in ``record.py``, the atomic transitions in ``lua/``."""
 
@@ -12,6 +13,7 @@ from reminders.store.appointments import Appointments, Snapshot, VersionConflict
 from reminders.store.attention import Attention, AttentionItem
 from reminders.store.console_audit import ConsoleAudit
 from reminders.store.contacts import DAY, Contacts, Fingerprints, SmsBlock
+from reminders.store.intake import Intake
 from reminders.store.keys import Keys
 from reminders.store.ops import Ops
 from reminders.store.purge import Purge
@@ -58,6 +60,7 @@ class Store:
         self.sessions = Sessions(client, keys)
         self.console_audit = ConsoleAudit(client, keys)
         self.stats = Stats(client, keys)
+        self.intake = Intake(client, keys, remember=retention_days * DAY)
 
     def bucket(self, sender: str, per_second: float) -> TokenBucket:
         """The shared rate limit of one SMS sender."""

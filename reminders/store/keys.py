@@ -86,6 +86,12 @@ class Keys:
         """String with an expiry: this inbound message was handled (provider retries)."""
         return self._k("inbound", "seen", provider_id)
 
+    def hl7_message(self, digest: str) -> str:
+        """String with an expiry (the retention period): the ACK sent for an HL7 message, under
+        the SHA-256 of its sender and control id (MSH-3, MSH-4, MSH-10), so that a repeat is
+        acknowledged again and changes nothing (store/intake.py)."""
+        return self._k("hl7", "msg", digest)
+
     @property
     def staff_audit(self) -> str:
         """List: what staff changed about a number (who, when, why), oldest first."""
