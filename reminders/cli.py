@@ -122,10 +122,7 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument("name")
         cmd.set_defaults(run=_users, action=name)
 
-    serve = sub.add_parser("serve", help="run the HTTP API and Twilio webhooks (uvicorn)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.set_defaults(run=_serve)
+    _add_servers(sub)
 
     demo = sub.add_parser("demo", help="play a few patients' timelines on a fast clock")
     demo.add_argument(
@@ -348,6 +345,43 @@ def _serve(args: argparse.Namespace) -> int:
         # Access and error lines masked (contact data), as text or JSON (REMINDERS_LOG_FORMAT).
         log_config=logsafe.uvicorn_config(),
     )
+    return 0
+
+
+def _add_servers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = sub.add_parser("serve", help="run the HTTP API and Twilio webhooks (uvicorn)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(run=_serve)
+    mllp = sub.add_parser("mllp", help="take HL7 v2 SIU bookings over MLLP (2575 by default)")
+    mllp.add_argument("--host", default="127.0.0.1")
+    mllp.add_argument("--port", type=int, default=2575)
+    mllp.set_defaults(run=_mllp)
+
+
+def _mllp(args: argparse.Namespace) -> int:
+    import asyncio  # noqa: PLC0415
+    import logging  # noqa: PLC0415
+
+    from reminders import logsafe, wiring  # noqa: PLC0415
+    from reminders.intake import mllp  # noqa: PLC0415
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logsafe.install()  # contact data masked in every line, as text or JSON
+    sv = wiring.build()
+
+    async def run() -> None:
+        server = await mllp.serve(sv, args.host, args.port)
+        print(f"mllp: listening on {args.host}:{args.port}", file=sys.stderr, flush=True)
+        async with server:
+            await server.serve_forever()
+
+    try:
+        asyncio.run(run())
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sv.close()
     return 0
 
 
