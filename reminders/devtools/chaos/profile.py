@@ -4,6 +4,7 @@ environment every process of the run shares."""
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass
 
 # The fake provider's and the run's API credentials: known to this harness only, never real.
@@ -102,6 +103,8 @@ def environment(*, redis_url: str, api_url: str, fake_url: str, clock_spec: str)
         # The sender's own rate limit is not under test here: a 429 from the fake is.
         "SMS_RATE_PER_SECOND": "1000",
         "PUBLIC_BASE_URL": api_url,
+        # Required with the twilio channel (a run's own, thrown away with its Redis).
+        "REMINDERS_FINGERPRINT_KEY": secrets.token_urlsafe(32),
         "API_TOKENS": f"integration:{INTEGRATION_TOKEN},staff:{STAFF_TOKEN}",
         "PYTHONUNBUFFERED": "1",
     }
