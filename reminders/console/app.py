@@ -17,6 +17,7 @@ from reminders.console.pages import (
     login,
     overview,
     replies,
+    schedule_edit,
     schedules,
     today,
 )
@@ -24,12 +25,13 @@ from reminders.wiring import Services
 
 STATIC = Path(__file__).resolve().parent / "static"
 _ASSETS = {"console.css": "text/css"}
+PAGES = (login, today, appointment, attention, replies, audit, schedules, schedule_edit, overview)
 
 
 def create_app(services: Services) -> FastAPI:
     app = FastAPI(title="reminders console", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.services = services
-    for page in (login, today, appointment, attention, replies, audit, schedules, overview):
+    for page in PAGES:
         app.include_router(page.router)
     app.add_api_route("/static/{name}", _asset, methods=["GET"], include_in_schema=False)
     app.add_exception_handler(web.LoginRequired, _to_login)

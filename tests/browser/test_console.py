@@ -155,3 +155,104 @@ def test_the_overview_draws_its_charts_without_any_script(page: Page, server: Se
     assert page.evaluate("document.scripts.length") == 0
     assert page.get_by_role("table").locator("tbody tr").count() == 30
     page.shots.take("overview")
+
+
+SCHEDULE = "/console/schedules/epidural_steroid_injection"
+
+
+def open_escort_rule(page: Page) -> None:
+    """From the schedule's page to the escort rule's form by keyboard: its Edit link."""
+    page.get_by_role("link", name="Edit escort").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.title().startswith("Edit rule escort")
+
+
+def type_into(page: Page, name: str, text: str) -> None:
+    """Focus the field, select what it holds, and type over it, as a person would."""
+    page.locator(f'[name="{name}"]').focus()
+    page.keyboard.press("ControlOrMeta+a")
+    page.keyboard.type(text)
+
+
+def test_a_schedule_rule_with_25_00_as_its_time_shows_the_error_beside_the_field(
+    page: Page, server: Server
+) -> None:
+    server.account("pia", "admin")
+    versions = server.services.schedules.versions
+    assert versions is not None
+    before = len(versions.history("epidural_steroid_injection"))
+    log_in(page, "pia")
+    page.get_by_role("link", name="Schedules").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    every_field_is_labelled(page)
+    page.shots.take("schedules")
+    page.get_by_role("link", name="CT-guided lumbar epidural steroid injection").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    picture = page.locator("figure.picture svg[role=img]")
+    assert picture.is_visible() and picture.bounding_box()["height"] > 200  # type: ignore[index]
+    assert picture.locator(".marker").count() == 16
+    assert page.evaluate("document.scripts.length") == 0
+    every_field_is_labelled(page)
+    page.shots.take("schedule-picture")
+    open_escort_rule(page)
+    every_field_is_labelled(page)
+    page.shots.take("edit-form")
+    type_into(page, "offset.at", "25:00")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")  # the form's first button: Preview
+    field = page.locator('[name="offset.at"]')
+    assert field.input_value() == "25:00"
+    assert field.get_attribute("aria-invalid") == "true"
+    error = page.locator(f"#{field.get_attribute('aria-describedby')}".replace(".", "\\."))
+    assert "'25:00' is not a local time HH:MM" in error.inner_text()
+    # Beside the field: in the same paragraph, right after the input.
+    assert field.locator("xpath=following-sibling::span[1]").inner_text() == error.inner_text()
+    page.shots.take("error-beside-field")
+    assert len(versions.history("epidural_steroid_injection")) == before
+
+
+def test_save_a_valid_schedule_edit_and_see_version_2_and_its_diff(
+    page: Page, server: Server
+) -> None:
+    server.account("rui", "admin")
+    aid = server.book(external_id="BR-S1")  # booked with version 1: the re-plan would move it
+    log_in(page, "rui")
+    page.goto(SCHEDULE)
+    open_escort_rule(page)
+    type_into(page, "offset.at", "17:00")
+    page.get_by_label("Language of the preview").select_option("de")
+    type_into(page, "note", "afternoon calls reach more patients")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    preview = page.locator("#preview")
+    assert preview.get_by_text("escort: time 10:00 → 17:00").is_visible()
+    assert preview.locator('figure.message[lang="de"]').count() == 16
+    assert preview.locator("svg[role=img] .marker").count() == 16
+    every_field_is_labelled(page)
+    page.shots.take("preview")
+    page.get_by_role("button", name="Save as a new version").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith("/versions/2?done=saved")
+    assert page.get_by_role("heading", name="epidural_steroid_injection, version 2").is_visible()
+    assert page.get_by_role("status").inner_text().startswith("Version 2 saved.")
+    assert page.get_by_text("escort: time 10:00 → 17:00").is_visible()
+    assert page.locator("pre.diff .add").inner_text() == '+offset = { days = -3, at = "17:00" }'
+    assert page.get_by_text("afternoon calls reach more patients").is_visible()
+    page.shots.take("diff")
+    page.goto(SCHEDULE)
+    page.get_by_role("link", name="Re-plan pending reminders of future appointments…").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.get_by_text("A dry run: nothing has been changed yet.").is_visible()
+    row = page.locator("tr", has=page.get_by_role("link", name=aid))
+    assert "moved: escort sms" in row.inner_text() and "moved: escort email" in row.inner_text()
+    page.shots.take("replan-dry-run")
+    page.get_by_role("button", name="Re-plan the appointments listed now").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.get_by_role("heading", name="Re-planned with version 2").is_visible()
+    page.shots.take("replan-applied")
