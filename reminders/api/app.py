@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 
 from reminders import __version__, console, wiring
-from reminders.api import appointments, docs, health, problems, schedules, staff, webhooks
+from reminders.api import appointments, docs, fhir, health, problems, schedules, staff, webhooks
 from reminders.api.guard import Guard
 from reminders.api.ratelimit import RateLimits
 from reminders.api.responses import AUTHENTICATED
@@ -43,7 +43,7 @@ def create_app(services: wiring.Services | None = None) -> FastAPI:
     app.add_exception_handler(ValidationError, problems.invalid)
     app.add_exception_handler(RequestValidationError, problems.invalid_request)
     # The guard refuses these without a known token (401) and counts them per token (429).
-    for router in (appointments.router, schedules.router, staff.router):
+    for router in (appointments.router, schedules.router, staff.router, fhir.router):
         app.include_router(router, responses=AUTHENTICATED)
     app.include_router(health.router)
     app.include_router(webhooks.router)

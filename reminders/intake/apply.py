@@ -51,6 +51,19 @@ class Cancel:
 Change = Book | Cancel
 
 
+@dataclass
+class Read:
+    """What a message asks for, and where in it each value came from: the API's field names
+    (``patient.phone``) -> a position in the message's own terms (``PID^1^13``, a FHIRPath)."""
+
+    change: Change
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def where(self, api_field: str) -> str:
+        best = max((k for k in self.sources if api_field.startswith(k)), key=len, default=None)
+        return self.sources[best] if best else ""
+
+
 @dataclass(frozen=True)
 class Applied:
     what: Literal["booked", "updated", "unchanged", "cancelled", "unknown"]

@@ -7,18 +7,17 @@ decoded by python-hl7. A problem is a ``Problem`` naming the segment and field
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import hl7
-import phonenumbers
 
 from reminders.i18n.locales import normalize
-from reminders.intake.apply import Book, Cancel, Change
+from reminders.intake import contacts
+from reminders.intake.apply import Book, Cancel, Read
 from reminders.intake.mapping import Mapping, Place, Position
-from reminders.model import email_address
 from reminders.settings import Clinic
 
 VERSIONS = frozenset(
@@ -38,7 +37,6 @@ _DTM = re.compile(r"^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?(?:\.\d{1,4})?([
 _SEGMENT_START = re.compile(r"^[A-Z][A-Z0-9]{2}(\||$)")
 _UNITS = {"min": 1.0, "m": 1.0, "minute": 1.0, "minutes": 1.0, "h": 60.0, "hr": 60.0}
 _UNITS |= {"hour": 60.0, "hours": 60.0, "s": 1 / 60, "sec": 1 / 60, "d": 1440.0}
-_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
 class Problem(Exception):
@@ -59,17 +57,6 @@ class Header:
     control_id: str
     event: str
     version: str
-
-
-@dataclass
-class Read:
-    change: Change
-    # The API's field names -> where in the message the value came from (SEG^1^field).
-    sources: dict[str, str] = field(default_factory=dict)
-
-    def where(self, api_field: str) -> str:
-        best = max((k for k in self.sources if api_field.startswith(k)), key=len, default=None)
-        return self.sources[best] if best else ""
 
 
 def parse(text: str) -> hl7.Message:
@@ -208,11 +195,11 @@ def _contacts(
             c = {n: get(seg, p.field, rep, n) for n in (1, 2, 3, 4, 5, 6, 7, 12)}
             use, kind = c[2].upper(), c[3].upper()
             if use == "NET" or kind in ("INTERNET", "X.400"):
-                if (email := _email(c[4] or c[1])) is not None:
+                if (email := contacts.address(c[4] or c[1])) is not None:
                     emails.append(email)
             elif use in ("PRN", "ORN") or kind == "CP":
                 raw = c[12] or c[1] or "".join(("+" if c[5] else "", c[5], c[6], c[7]))
-                if (phone := _phone(raw, region)) is not None:
+                if (phone := contacts.e164(raw, region)) is not None:
                     phones.append((0 if kind == "CP" else 1, phone))
     where = _where(places[0])
     for api in ("patient.phone", "patient.email", "patient.channels"):
@@ -223,32 +210,15 @@ def _contacts(
     return {"phone": phones[0][1] if phones else None, "email": emails[0] if emails else None}
 
 
-def _phone(raw: str, region: str) -> str | None:
-    try:
-        number = phonenumbers.parse(raw, region)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def _email(raw: str) -> str | None:
-    try:
-        return email_address(raw) if raw else None
-    except ValueError:
-        return None
-
-
 def _procedure(msg: hl7.Message, places: tuple[Position, ...], mapping: Mapping, out: Read) -> str:
     code = _first(msg, places, out, "procedure.type")
     where = out.sources["procedure.type"]
     if not code:
         raise Problem("AE", where, REQUIRED_MISSING, "no procedure code (AIS-3)")
     name = mapping.procedure(code)
-    if name is None and not _NAME_PATTERN.match(code):
+    if name is None:
         raise Problem("AE", where, TABLE_VALUE, f"procedure code {code!r} is not in the mapping")
-    return name or code
+    return name
 
 
 def _start(msg: hl7.Message, places: tuple[Position, ...], zone: ZoneInfo, out: Read) -> str:

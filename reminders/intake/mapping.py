@@ -79,11 +79,12 @@ class Mapping:
     )
 
     def procedure(self, *codes: str) -> str | None:
-        """The schedule of the first code the file names (``system|code`` or ``code``)."""
+        """The schedule of the first code the file names (``system|code`` or ``code``), else
+        the first code that is itself a schedule's name (``epidural_steroid_injection``)."""
         for code in codes:
             if code in self.procedures:
                 return self.procedures[code]
-        return None
+        return next((c for c in codes if _procedure_problem(c) is None), None)
 
     def language(self, code: str) -> str:
         return self.languages.get(code, self.languages.get(code.lower(), code))

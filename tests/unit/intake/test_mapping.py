@@ -35,7 +35,9 @@ def test_a_file_sets_procedures_places_languages_and_positions(tmp_path: Path) -
         )
     )
     assert m.procedure("http://loinc.org|36813-4", "36813-4") == "epidural_steroid_injection"
-    assert m.procedure("nope") is None
+    assert m.procedure("NOPE") is None
+    # A code that is itself a schedule's name needs no entry.
+    assert m.procedure("NOPE", "epidural_steroid_injection") == "epidural_steroid_injection"
     assert m.locations["CT1"].timezone == "Europe/Berlin"
     assert m.language("GER") == "de" and m.language("fr") == "fr"
     assert m.hl7["external_id"] == (Position("SCH", 1, 1),)
