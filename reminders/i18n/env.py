@@ -20,13 +20,14 @@ NUMBNESS_HOURS = 24
 # The SMS budget a message is written for when the caller gives none (the schedule's default).
 DEFAULT_SMS_SEGMENTS = 3
 # A medication SMS names the clinic, the medicine, the restart day and the phone, says "change
-# no other medicine", and carries the doctor's note verbatim. The API accepts notes of up to 160
-# characters, and such a note must reach the patient whole by SMS in every language: with long
-# names that takes up to 7 UCS-2 segments in Spanish, Polish, Turkish, Portuguese or Arabic, and
-# 9 in French once one character of the note is outside GSM-7. These messages are written for 9
-# segments (the schedule's rules say 9; Twilio's limit is 10); a message is only as long as it
-# needs to be.
-MEDICATION_SMS_SEGMENTS = 9
+# no other medicine", and carries the doctor's note verbatim (and a dose reduction's dose). The
+# API accepts notes of up to 160 characters and doses of up to 40, and both must reach the
+# patient whole by SMS in every language: with long names a pause takes up to 9 UCS-2 segments
+# (French once one character of the note is outside GSM-7), and the correction of a dose
+# reduction 10 in German and French. These messages are written for 10 segments (the
+# schedule's rules say 10, Twilio's recommended maximum); a message is only as long as it needs
+# to be.
+MEDICATION_SMS_SEGMENTS = 10
 # The booking confirmation is the one SMS every patient gets, so it also carries the clinic's
 # blood-thinner warning (patients without email would otherwise never read it): 4 segments.
 BOOKING_SMS_SEGMENTS = 4

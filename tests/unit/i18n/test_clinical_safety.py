@@ -13,7 +13,7 @@ import pytest
 
 from reminders.i18n import MESSAGE_KEYS, render
 from reminders.i18n.facts import facts_for, is_aspirin
-from reminders.i18n.tools.samples import LONG, SAMPLE
+from reminders.i18n.tools.samples import SAMPLE, long_variants
 from reminders.model import Medication
 from reminders.preview import preview
 from reminders.schedule import ScheduleError, load
@@ -163,10 +163,13 @@ def test_8_a_note_the_api_accepts_reaches_the_patient_whole_by_sms(
     assert len(note) == 160  # the API's limit (api/schemas.py)
     schedule = load(DEFAULTS_DIR / "epidural_steroid_injection.toml")
     budget = schedule.rule(message).sms_segments if message != "medication_correction" else None
-    facts = replace(LONG, medicine=replace(LONG.medicine, note=note))  # type: ignore[arg-type]
-    out = render(message, "sms", locale, facts, BERLIN, LOCALES, sms_segments=budget)
-    assert out.locale == locale
-    assert note in out.text
+    for variant in long_variants():  # pauses and dose reductions, every weekday, long names
+        if variant.discreet:
+            continue
+        facts = replace(variant, medicine=replace(variant.medicine, note=note))  # type: ignore[arg-type]
+        out = render(message, "sms", locale, facts, BERLIN, LOCALES, sms_segments=budget)
+        assert out.locale == locale
+        assert note in out.text, (facts.start, facts.medicine)
 
 
 def test_8_no_sms_points_to_an_email_the_patient_does_not_get() -> None:
