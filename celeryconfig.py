@@ -52,6 +52,7 @@ dispatch_queue = f"{_s.queue}.dispatch"
 task_queues = (Queue(_s.queue), Queue(dispatch_queue))
 task_routes = {
     "reminders.dispatch_due": {"queue": dispatch_queue},
+    "reminders.dispatch_if_due": {"queue": dispatch_queue},
     "reminders.purge_expired": {"queue": dispatch_queue},
 }
 
@@ -62,6 +63,20 @@ beat_schedule = {
         # A tick that could not run in time is worthless: the next one claims the same work.
         "options": {"expires": max(_s.dispatch_interval * 2, 1.0)},
     },
+    # Between those ticks, a cheap look at the due index (each REMINDERS_DUE_CHECK seconds)
+    # starts a tick as soon as something falls due: a reminder is about a second late, not up
+    # to a whole interval, and nothing is claimed or locked while nothing is due.
+    **(
+        {
+            "dispatch-if-due": {
+                "task": "reminders.dispatch_if_due",
+                "schedule": _s.due_check,
+                "options": {"expires": max(_s.due_check * 2, 1.0)},
+            }
+        }
+        if 0 < _s.due_check < _s.dispatch_interval
+        else {}
+    ),
     "purge-expired-patient-data": {
         "task": "reminders.purge_expired",
         "schedule": 3600.0,

@@ -132,6 +132,12 @@ class Settings:
     dispatch_lock: float = 15.0
     # Claims nobody began before a person is told.
     max_unstarted_claims: int = 3
+    # Claims one delivery task takes (reminders.deliver_batch); 1: one reminders.deliver each.
+    delivery_batch: int = 50
+    # Sends a delivery task has under way at once (threads sharing one HTTP connection pool).
+    send_threads: int = 16
+    # Seconds between cheap looks at the due index between dispatch ticks (0: none).
+    due_check: float = 1.0
     retention_days: int = 30
     # The HMAC key opt-outs of forgotten numbers are kept under (store.contacts.Fingerprints).
     fingerprint_key: str = ""
@@ -175,6 +181,9 @@ def load() -> Settings:
             minimum=0.05,
         ),
         max_unstarted_claims=env_int("REMINDERS_MAX_UNSTARTED_CLAIMS", 3, minimum=1),
+        delivery_batch=env_int("REMINDERS_DELIVERY_BATCH", 50, minimum=1),
+        send_threads=env_int("REMINDERS_SEND_THREADS", 16, minimum=1),
+        due_check=env_float("REMINDERS_DUE_CHECK", 1.0, minimum=0.0),
         clock=env_str("REMINDERS_CLOCK", "system"),
         channels=tuple(
             c.strip() for c in env_str("REMINDERS_CHANNELS", "outbox").split(",") if c.strip()

@@ -54,7 +54,9 @@ def _twilio(
     from reminders.channels.twilio.transport import TwilioSms  # noqa: PLC0415
 
     t = s.twilio
-    http = ConfiguredHttpClient(t.api_base_url, t.timeout_connect, t.timeout_read)
+    http = ConfiguredHttpClient(
+        t.api_base_url, t.timeout_connect, t.timeout_read, pool_size=s.send_threads
+    )
     sender = t.messaging_service_sid or t.from_number
     return TwilioSms(
         Client(t.account_sid, t.auth_token, http_client=http),

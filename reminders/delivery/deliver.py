@@ -16,7 +16,9 @@ from reminders.i18n.locales import normalize
 from reminders.i18n.render import RenderError
 from reminders.i18n.segments import segments
 from reminders.model import Appointment
-from reminders.store import Patch, ReminderRecord, Store, StoreUnavailable
+from reminders.store import Begun, Patch, ReminderRecord, Store, StoreUnavailable
+from reminders.store.batch import Batch
+from reminders.store.stats import Ended
 
 log = logging.getLogger(__name__)
 
@@ -32,22 +34,36 @@ def deliver(
     """Deliver one claimed reminder, re-checking right before sending that the appointment is
     still booked at the reminder's version, that its deadline has not passed, that the channel
     is still allowed and that an SMS patient has not opted out. Returns the state it ends in; a
-    duplicate task returns 'gone' and sends nothing."""
+    duplicate task returns 'gone' and sends nothing. (``delivery.batch`` does the same for many
+    claims at once.)"""
     begun = store.reminders.begin_send(
         rid, token, now(), config.send_lease, recheck=config.hold_recheck
     )
     if begun.status != "ok":
         return begun.status
+    assert begun.record is not None
+    return record(store, begun.record, token, attempt(store, begun, channels, now, config), now())
+
+
+def attempt(
+    store: Store,
+    begun: Begun,
+    channels: Mapping[str, Channel],
+    now: Callable[[], datetime],
+    config: DeliveryConfig,
+) -> Outcome:
+    """Render and send a reminder begin_send took into sending: what happened, as the Outcome
+    to record. Raises only StoreUnavailable (then nothing can be recorded: the lease runs out
+    and the reminder is claimed again, and looked up before any resend)."""
     assert begun.record is not None and begun.appointment is not None
     rec, appt = begun.record, begun.appointment
     assert rec.lease_until is not None  # begin_send set it
     try:
-        o = _attempt(store, rec, appt, channels, now, config, begun.if_not_sent, rec.lease_until)
+        return _attempt(store, rec, appt, channels, now, config, begun.if_not_sent, rec.lease_until)
     except StoreUnavailable:
-        raise  # nothing can be recorded: the lease runs out and the reminder is claimed again
+        raise
     except Exception as exc:  # a bug or a provider's surprise must not leave it stuck
-        o = _unexpected(rec, exc)
-    return record(store, rec, token, o, now())
+        return _unexpected(rec, exc)
 
 
 def _unexpected(rec: ReminderRecord, exc: Exception) -> Outcome:
@@ -139,9 +155,9 @@ def _attempt(
             )
             return replace(o, patch=replace(o.patch, error=outcomes.describe(exc)))
         return outcomes.after_error(exc, rec, at, config)
-    store.ops.channel_succeeded(rec.channel, now())
     spent = segments(out.text) if rec.channel == "sms" else 0
-    return outcomes.sent(provider_id, locale=out.locale, fallback=fallback_note, sms_segments=spent)
+    o = outcomes.sent(provider_id, locale=out.locale, fallback=fallback_note, sms_segments=spent)
+    return replace(o, channel_ok=True)
 
 
 def _channel_health(store: Store, channel: str, at: datetime, exc: DeliveryError) -> None:
@@ -151,8 +167,18 @@ def _channel_health(store: Store, channel: str, at: datetime, exc: DeliveryError
 
 
 def record(store: Store, rec: ReminderRecord, token: str, o: Outcome, at: datetime) -> str:
-    """Store the Outcome and count it; returns the state the reminder ends in."""
-    store.reminders.finish(
+    """Store the Outcome and count it (one round trip); returns the state the reminder ends
+    in."""
+    batch = Batch(store)
+    i = queue_record(batch, rec, token, o, at)
+    batch.execute(at)
+    return ended_as(batch, i, o)
+
+
+def queue_record(batch: Batch, rec: ReminderRecord, token: str, o: Outcome, at: datetime) -> int:
+    """Queue the Outcome's finish, its counters and figures on ``batch``; ``ended_as`` says
+    the state after ``batch.execute``."""
+    i = batch.finish(
         rec,
         token,
         o.state,
@@ -163,26 +189,32 @@ def record(store: Store, rec: ReminderRecord, token: str, o: Outcome, at: dateti
         fallback=o.fallback,
         flag_why=o.flag_why,
     )
-    log.info("%s: %s", o.event, o.patch.reason or o.state)  # never the text or the address
-    counted = [o.state] if o.state in ("sent", "failed") else []
+    log.info("%s %s: %s", rec.id, o.event, o.patch.reason or o.state)  # never text or address
+    if o.state in ("sent", "failed"):
+        batch.counts[o.state] += 1
     if o.patch.fallback:
-        counted.append("fallbacks")
-    if counted:
-        store.ops.count(*counted)
+        batch.counts["fallbacks"] += 1
+    if o.channel_ok:
+        batch.succeeded.add(rec.channel)
     if o.state in ("sent", "failed", "flagged"):
-        store.stats.outcome(
-            at,
-            channel=rec.channel,
-            state=o.state,
-            fell_back=o.fallback is not None,
-            segments=o.sms_segments,
-            locale=o.patch.locale,
-            lag_seconds=(at - rec.due_at).total_seconds() if o.state == "sent" else None,
+        batch.ended.append(
+            Ended(
+                channel=rec.channel,
+                state=o.state,
+                fell_back=o.fallback is not None,
+                segments=o.sms_segments,
+                locale=o.patch.locale,
+                lag_seconds=(at - rec.due_at).total_seconds() if o.state == "sent" else None,
+            )
         )
-    if o.fallback is None:
+    return i
+
+
+def ended_as(batch: Batch, i: int, o: Outcome) -> str:
+    _, state = batch.result(i)
+    if o.fallback is None or state == "missing":
         return o.state
-    after = store.reminders.get(rec.id)  # the store flags it when the email cannot replace it
-    return str(after.state) if after is not None else o.state
+    return str(state)  # the store flags it when the email cannot replace it
 
 
 def _address(appt: Appointment, channel: str) -> str | None:

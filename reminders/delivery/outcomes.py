@@ -55,6 +55,8 @@ class Outcome:
     flag_why: str = ""
     # SMS segments this send spent (for the overview's figures; not stored on the record).
     sms_segments: int = 0
+    # The channel took the message: its health says so (/health).
+    channel_ok: bool = False
 
 
 def ended(state: str, why: str, **patch: object) -> Outcome:

@@ -144,10 +144,16 @@ class Contacts:
         return [json.loads(x) for x in reversed(self.r.lrange(self.keys.staff_audit, -limit, -1))]
 
     def sms_block(self, phone: str) -> SmsBlock | None:
-        """Why SMS to ``phone`` must not be tried, or None."""
-        if self.is_opted_out(phone):
+        """Why SMS to ``phone`` must not be tried, or None (one round trip: asked before every
+        SMS)."""
+        with self.r.pipeline(transaction=False) as pipe:
+            pipe.hget(self.keys.unusable, phone)
+            pipe.hexists(self.keys.optout, phone)
+            for candidate in self.fingerprints.candidates(phone):
+                pipe.hexists(self.keys.optout_fingerprints, candidate)
+            raw, *opted_out = pipe.execute()
+        if any(opted_out):
             return SmsBlock("the patient opted out of SMS", opted_out=True)
-        raw = self.r.hget(self.keys.unusable, phone)
         if raw:
             entry = json.loads(raw)
             return SmsBlock(f"the number cannot receive SMS ({entry['code']}: {entry['reason']})")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -39,9 +40,14 @@ class Ops:
     def count(self, *names: str) -> None:
         """Bump the counters the /metrics endpoint reports."""
         with self.r.pipeline(transaction=False) as pipe:
-            for name in names:
-                pipe.hincrby(self.keys.metrics, name, 1)
+            self.add_counts(pipe, Counter(names))
             pipe.execute()
+
+    def add_counts(self, pipe: Any, counts: Counter[str]) -> None:
+        """The same on ``pipe``, one increment per counter (a delivery batch's outcomes)."""
+        for name, n in counts.items():
+            if n:
+                pipe.hincrby(self.keys.metrics, name, n)
 
     def counters(self) -> dict[str, int]:
         return {text(k): int(v) for k, v in self.r.hgetall(self.keys.metrics).items()}
@@ -53,8 +59,9 @@ class Ops:
         at = self.r.hget(self.keys.dispatch, "at")
         return dt(float(at)) if at else None
 
-    def channel_succeeded(self, channel: str, at: datetime) -> None:
-        self.r.hset(
+    def channel_succeeded(self, channel: str, at: datetime, *, pipe: Any = None) -> None:
+        """(On ``pipe``, when given: a delivery batch says it once per round trip.)"""
+        (pipe or self.r).hset(
             self.keys.channel_health(channel), mapping={"last_success": ts(at), "failures": 0}
         )
 

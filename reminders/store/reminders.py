@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,7 +18,7 @@ from reminders.ids import ReminderId, appointment_of, field_for
 from reminders.model import Appointment
 from reminders.store.keys import Keys
 from reminders.store.lua import source
-from reminders.store.record import Patch, ReminderRecord, ts
+from reminders.store.record import Patch, ReminderRecord, text, ts
 
 # Delivery statuses in the order a message moves through them; callbacks may arrive twice or
 # out of order, so a status never replaces one of equal or higher rank.
@@ -47,6 +48,12 @@ class Begun:
     # For a send whose earlier outcome was lost: how the reminder ends if the lookup finds that
     # nothing went out (state, why), e.g. cancelled because the appointment changed meanwhile.
     if_not_sent: tuple[str, str] | None = None
+
+
+def finished(answer: Any) -> tuple[bool, str]:
+    """finish.lua's answer: whether this worker still owned the reminder, and the state it is
+    in now (flagged when an email twin could not replace a failed SMS)."""
+    return answer[0] == b"ok", text(answer[1])
 
 
 class Reminders:
@@ -95,9 +102,25 @@ class Reminders:
         """Take a claimed reminder into sending after the last checks (begin.lua). A reminder
         waiting for an earlier send's outcome goes back to the due index ``recheck`` seconds
         later, without counting an attempt."""
+        return self.queue_begin(self.r, rid, token, now, lease_seconds, recheck=recheck)(None)
+
+    def queue_begin(
+        self,
+        client: Any,
+        rid: str,
+        token: str,
+        now: datetime,
+        lease_seconds: float,
+        *,
+        recheck: float = 30,
+        appointments: dict[bytes, Appointment] | None = None,
+    ) -> Callable[[Any], Begun]:
+        """``begin_send`` on ``client``, a client or a pipeline (``store.batch``): returns what
+        turns the script's answer into a Begun (None: the answer ``client`` gave at once). An
+        appointment read by several begins of a batch is decoded once (``appointments``)."""
         ident = ReminderId.parse(rid)
         aid = ident.appointment_id
-        out = self._begin(
+        sent = self._begin(
             keys=self._keys(aid),
             args=[
                 ident.field,
@@ -110,17 +133,29 @@ class Reminders:
                 ts(now) + recheck,
                 aid,
             ],
+            client=client,
         )
-        status = out[0].decode()
-        if status != "ok":
-            return Begun(status, out[1].decode() if len(out) > 1 and out[1] else "")
-        later = (out[3].decode(), out[4].decode()) if out[3] else None
-        return Begun(
-            "ok",
-            record=ReminderRecord.from_json(rid, out[1]),
-            appointment=Appointment.from_dict(json.loads(out[2])),
-            if_not_sent=later,
-        )
+
+        def parse(answer: Any) -> Begun:
+            out = sent if answer is None else answer
+            status = out[0].decode()
+            if status != "ok":
+                return Begun(status, out[1].decode() if len(out) > 1 and out[1] else "")
+            later = (out[3].decode(), out[4].decode()) if out[3] else None
+            doc = bytes(out[2])
+            appt = appointments.get(doc) if appointments is not None else None
+            if appt is None:
+                appt = Appointment.from_dict(json.loads(doc))
+                if appointments is not None:
+                    appointments[doc] = appt
+            return Begun(
+                "ok",
+                record=ReminderRecord.from_json(rid, out[1]),
+                appointment=appt,
+                if_not_sent=later,
+            )
+
+        return parse
 
     def finish(
         self,
@@ -139,9 +174,31 @@ class Reminders:
         worker no longer owns the reminder. With ``fallback`` (record.fallback_spec) the email
         twin is added unless it is already pending or sent; when it cannot be (it failed) the
         reminder is flagged with ``flag_why`` instead of ending in ``state``."""
+        answer = self.queue_finish(
+            self.r, rec, token, state, now, patch=patch, event=event, retry_at=retry_at,
+            fallback=fallback, flag_why=flag_why,
+        )  # fmt: skip
+        return finished(answer)[0]
+
+    def queue_finish(
+        self,
+        client: Any,
+        rec: ReminderRecord,
+        token: str,
+        state: str,
+        now: datetime,
+        *,
+        patch: Patch,
+        event: str,
+        retry_at: datetime | None = None,
+        fallback: str | None = None,
+        flag_why: str = "",
+    ) -> Any:
+        """``finish`` on ``client``, a client (its answer) or a pipeline (``store.batch``); the
+        answer means what ``finished`` says."""
         aid = rec.appointment_id
         audit = {"at": now.isoformat(), "type": event, "reminder": rec.id, **patch.event()}
-        out = self._finish(
+        return self._finish(
             keys=self._keys(aid),
             args=[
                 rec.field,
@@ -156,8 +213,8 @@ class Reminders:
                 fallback or "",
                 flag_why,
             ],
+            client=client,
         )
-        return bool(out[0] == b"ok")
 
     def record_delivery(
         self,
@@ -227,6 +284,10 @@ class Reminders:
             ],
         )
         return str(out[-1].decode())
+
+    def anything_due(self, now: datetime) -> bool:
+        """Whether a dispatch tick would find work: one cheap read of the due index."""
+        return bool(self.r.zrangebyscore(self.keys.due, "-inf", ts(now), start=0, num=1))
 
     def due_count(self, now: datetime) -> int:
         return int(self.r.zcount(self.keys.due, "-inf", ts(now)))

@@ -8,6 +8,7 @@ as outcomes are recorded and by the dispatch tick; nothing here holds patient da
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -39,6 +40,18 @@ def hour_of(at: datetime) -> int:
     return int(at.astimezone(UTC).timestamp()) // _HOUR
 
 
+@dataclass(frozen=True)
+class Ended:
+    """One send's contribution to its hour's figures."""
+
+    channel: str
+    state: str
+    fell_back: bool = False
+    segments: int = 0
+    locale: str | None = None
+    lag_seconds: float | None = None
+
+
 class Stats:
     def __init__(self, client: redis.Redis, keys: Keys) -> None:
         self.r = client
@@ -57,22 +70,40 @@ class Stats:
         lag_seconds: float | None = None,
     ) -> None:
         """A send that ended ``state`` (sent, failed, flagged) at ``at``."""
-        key = self.keys.stats_hour(hour_of(at))
         with self.r.pipeline(transaction=False) as pipe:
-            pipe.hincrby(key, f"{state}:{channel}", 1)
-            if fell_back:
-                pipe.hincrby(key, f"fallback:{channel}", 1)
-            if segments:
-                pipe.hincrby(key, "segments", segments)
-            if locale and state == "sent":
-                pipe.hincrby(key, f"lang:{locale}", 1)
-            if lag_seconds is not None:
-                lag = max(0, round(lag_seconds))
-                pipe.hincrby(key, "lag_sum", lag)
-                pipe.hincrby(key, "lag_n", 1)
-                self._max(pipe, key, "lag_max", lag)
-            pipe.expire(key, KEEP_DAYS * 24 * _HOUR)
+            self.add_outcomes(
+                pipe,
+                at,
+                [Ended(channel, state, fell_back, segments, locale, lag_seconds)],
+            )
             pipe.execute()
+
+    def add_outcomes(self, pipe: Any, at: datetime, ended: list[Ended]) -> None:
+        """Several sends that ended at about ``at``, added up into one increment per figure on
+        ``pipe`` (a delivery batch records its outcomes in one round trip)."""
+        if not ended:
+            return
+        key = self.keys.stats_hour(hour_of(at))
+        sums: Counter[str] = Counter()
+        lag_max = -1
+        for e in ended:
+            sums[f"{e.state}:{e.channel}"] += 1
+            if e.fell_back:
+                sums[f"fallback:{e.channel}"] += 1
+            sums["segments"] += e.segments
+            if e.locale and e.state == "sent":
+                sums[f"lang:{e.locale}"] += 1
+            if e.lag_seconds is not None:
+                lag = max(0, round(e.lag_seconds))
+                sums["lag_sum"] += lag
+                sums["lag_n"] += 1
+                lag_max = max(lag_max, lag)
+        for name, n in sums.items():
+            if n:
+                pipe.hincrby(key, name, n)
+        if lag_max >= 0:
+            self._max(pipe, key, "lag_max", lag_max)
+        pipe.expire(key, KEEP_DAYS * 24 * _HOUR)
 
     def backlog(self, at: datetime, *, attention: int, due: int) -> None:
         """What the dispatch tick saw: the attention list's length and the reminders due."""

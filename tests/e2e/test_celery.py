@@ -114,7 +114,7 @@ def delivery_tasks(running: Running, aid: str) -> int:
     return sum(
         1
         for m in messages
-        if m["headers"].get("task") == "reminders.deliver"
+        if m["headers"].get("task") in ("reminders.deliver", "reminders.deliver_batch")
         and f"'{aid}:" in m["headers"].get("argsrepr", "")
     )
 

@@ -1,8 +1,10 @@
 """A Twilio-compatible Messages API on 127.0.0.1, so tests run the real SDK over real HTTP.
 
 It records every create, answers list/fetch like the API, can be told to fail the next creates
-(429, 500, 21211, 21610, 21614, or time out after accepting), and posts signed status callbacks
-to the URL a message was created with, through a ``post`` function the test provides."""
+(429, 500, 21211, 21610, 21614, or time out after accepting), can take ``latency`` seconds to
+answer each create as a real provider does (100-300 ms; each request has its own thread, so
+concurrent creates overlap), and posts signed status callbacks to the URL a message was created
+with, through a ``post`` function the test provides."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import json
 import re
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -50,14 +53,27 @@ class FakeTwilio:
     creates: list[dict[str, str]] = field(default_factory=list)
     messages: dict[str, dict[str, Any]] = field(default_factory=dict)
     faults: list[str] = field(default_factory=list)
+    # Faults for every create to a number (concurrent sends make "the next create" ambiguous).
+    faults_to: dict[str, str] = field(default_factory=dict)
     lists: int = 0
     base_url: str = ""  # set instead of start() to point clients at a closed port
+    latency: float = 0.0  # seconds before each create is answered
+    # Called with each create's form before it is answered (a test's hook into "mid-batch").
+    on_create: Callable[[dict[str, str]], None] | None = None
 
     def start(self) -> FakeTwilio:
         fake = self
         self._release = threading.Event()
 
+        self._lock = threading.Lock()
+
         class Handler(BaseHTTPRequestHandler):
+            # Keep-alive, as Twilio: a client's connection pool reuses its connections. Without
+            # Nagle's algorithm, or each answer's body would wait for the client's delayed ACK
+            # of its headers (40 ms) on a kept-alive connection.
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
+
             def do_POST(self) -> None:
                 fake._create(self)
 
@@ -113,12 +129,18 @@ class FakeTwilio:
     # --- the API ------------------------------------------------------------------------------
 
     def _create(self, h: BaseHTTPRequestHandler) -> None:
+        length = int(h.headers.get("Content-Length", 0))
+        body = h.rfile.read(length).decode()  # all of it: the connection is kept alive
         if not _LIST.match(urlsplit(h.path).path):
             return _answer(h, 404, {"code": 20404, "message": "not found", "status": 404})
-        length = int(h.headers.get("Content-Length", 0))
-        form = {k: v[0] for k, v in parse_qs(h.rfile.read(length).decode()).items()}
-        self.creates.append(form)
-        fault = self.faults.pop(0) if self.faults else None
+        form = {k: v[0] for k, v in parse_qs(body).items()}
+        with self._lock:
+            self.creates.append(form)
+            fault = self.faults.pop(0) if self.faults else self.faults_to.get(form.get("To", ""))
+        if self.on_create is not None:
+            self.on_create(form)
+        if self.latency:
+            time.sleep(self.latency)  # this request's own thread: others go on meanwhile
         if fault in ERRORS:
             status, code, text = ERRORS[fault]
             return _answer(h, status, {"code": code, "message": text, "status": status})

@@ -24,8 +24,9 @@ local function settle(state, why)
   return {state, why}
 end
 
-local st = redis.call('HGET', KEYS[1], 'st')
-local v = redis.call('HGET', KEYS[1], 'v')
+-- One read of what the checks need and the worker renders from (a batch begins many).
+local appt = redis.call('HMGET', KEYS[1], 'st', 'v', 'doc')
+local st, v = appt[1], appt[2]
 local state, why = nil, nil
 if st ~= 'booked' and r.m ~= 'cancellation' then
   state, why = 'cancelled', 'the appointment was cancelled'
@@ -86,4 +87,4 @@ redis.call('ZADD', KEYS[2], ARGV[5], ARGV[2])
 -- The timeline shows when each attempt began; the outcome's event says how it ended.
 redis.call('RPUSH', KEYS[3], cjson.encode({at = ARGV[7], type = 'sending', reminder = ARGV[2],
                                            attempt = r.att}))
-return {'ok', enc, redis.call('HGET', KEYS[1], 'doc'), state or '', why or ''}
+return {'ok', enc, appt[3], state or '', why or ''}

@@ -1,0 +1,102 @@
+"""Deliver a batch of claimed reminders in one task: a bounded number of sends at once, each
+reminder with its own claim, re-checks, lease and Outcome, and the store's transitions for many
+reminders in one round trip.
+
+How a batch runs. ``senders`` threads share the process's channels (one Twilio client and HTTP
+connection pool, the catalogs). The batch thread loops: one round trip (``store.batch``) records
+the Outcomes of the sends that ended since the last one and begins (begin.lua) as many claims as
+there are idle senders; each begun reminder goes to a sender at once, which re-checks what
+begin.lua cannot (opt-out, unusable number, lease), renders and sends, exactly as ``deliver``.
+
+Why begin just before a send, not the whole batch at first: a reminder is taken into sending
+(re-checking cancel, reschedule, hold and deadline) only when a sender is free for it, so the
+checks are as fresh as in a single delivery, and its send lease (``send_lease``) starts when its
+send does: it never waits behind the rest of the batch. The send-lease check in ``_attempt``
+still holds each send to ``send_budget`` before its lease ends.
+
+Why an Outcome is always recorded before its lease could run out: a send returns within
+``send_budget`` of its start (the channel's timeouts), and starts with at least that much of its
+lease left (``_attempt``'s check, else it goes back without sending). Its Outcome is then queued
+for the very next round trip, which the batch thread makes as soon as any send ends (it waits
+for the first one to end, never for the whole batch), so within a round trip of the send's end,
+inside the ``SEND_MARGIN`` (settings) every lease has beyond ``send_budget``. Only after the
+lease can another worker claim the reminder again and look the send up (claim.lua), so nobody
+looks it up before its Outcome is recorded.
+
+A failure stays one reminder's: an exception in its render or send becomes its Outcome
+(``deliver._unexpected``); a reminder whose send cannot be recorded (Redis gone) is left to its
+lease. A worker killed mid-batch leaves claims nobody began (claimed again after their claim
+lease, counted as unstarted), and begun sends whose lease runs out (claimed again and looked up
+before any resend): nothing is lost and nothing is sent twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from datetime import datetime
+
+from reminders.channels import Channel
+from reminders.delivery.deliver import attempt, ended_as, queue_record
+from reminders.delivery.outcomes import DeliveryConfig, Outcome
+from reminders.model import Appointment
+from reminders.store import ReminderRecord, Store, StoreUnavailable
+from reminders.store.batch import Batch
+
+log = logging.getLogger(__name__)
+
+
+def deliver_batch(
+    store: Store,
+    pairs: Iterable[tuple[str, str]],
+    channels: Mapping[str, Channel],
+    now: Callable[[], datetime],
+    config: DeliveryConfig,
+    *,
+    senders: int = 8,
+) -> dict[str, str]:
+    """Deliver claimed (reminder id, token) pairs, at most ``senders`` sends at once. Returns
+    each reminder's state at the end (as ``deliver`` does; 'gone' for a duplicate claim, and
+    'unrecorded' for a send whose Outcome Redis did not take). Raises StoreUnavailable when a
+    round trip fails: whatever was not recorded then is left to its lease."""
+    senders = max(1, senders)
+    todo = deque(pairs)
+    ended: dict[str, str] = {}
+    appointments: dict[bytes, Appointment] = {}
+    running: dict[Future[Outcome], tuple[ReminderRecord, str]] = {}
+    with ThreadPoolExecutor(senders, thread_name_prefix="send") as pool:
+        while todo or running:
+            done = [f for f in running if f.done()]
+            step = Batch(store, appointments)
+            at = now()
+            recorded: list[tuple[ReminderRecord, Outcome, int]] = []
+            for f in done:
+                rec, token = running.pop(f)
+                try:
+                    o = f.result()
+                except StoreUnavailable as exc:
+                    # Its lease runs out and it is looked up before any resend (claim.lua).
+                    log.warning("%s: Redis failed during the send (%s)", rec.id, type(exc).__name__)
+                    ended[rec.id] = "unrecorded"
+                    continue
+                recorded.append((rec, o, queue_record(step, rec, token, o, at)))
+            starting = [todo.popleft() for _ in range(min(senders - len(running), len(todo)))]
+            begins = [
+                step.begin(rid, token, at, config.send_lease, config.hold_recheck)
+                for rid, token in starting
+            ]
+            step.execute(at)
+            for rec, o, i in recorded:
+                ended[rec.id] = ended_as(step, i, o)
+            for (rid, token), i in zip(starting, begins, strict=True):
+                begun = step.result(i)
+                if begun.status != "ok" or begun.record is None:
+                    ended[rid] = begun.status
+                    continue
+                future = pool.submit(attempt, store, begun, channels, now, config)
+                running[future] = (begun.record, token)
+            if running and not any(f.done() for f in running):
+                wait(running, return_when=FIRST_COMPLETED)
+    return ended
