@@ -12,10 +12,11 @@ import logging
 import sys
 from typing import Any
 
+import click
 from celery import Celery, Task
 from celery.signals import after_setup_logger, after_setup_task_logger, beat_init, worker_init
 
-from reminders import logsafe, wiring
+from reminders import liveness, logsafe, wiring
 
 _context: contextvars.ContextVar[str] = contextvars.ContextVar("task_context", default="")
 _services: wiring.Services | None = None
@@ -87,3 +88,15 @@ def _mask_logs(logger: logging.Logger, **_: Any) -> None:
     # Every line a worker or beat writes masks contact data, as text or JSON.
     for handler in logger.handlers:
         logsafe.protect(handler)
+
+
+# `celery worker --liveness-file PATH`: the worker touches PATH while it takes tasks, for the
+# container's healthcheck (`reminders check worker`; why not `celery inspect ping`: liveness.py).
+app.user_options["worker"].add(
+    click.Option(
+        ["--liveness-file"],
+        default=None,
+        help="touch this file every few seconds while the worker takes tasks (healthchecks)",
+    )
+)
+app.steps["consumer"].add(liveness.Liveness)

@@ -71,7 +71,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     pv.add_argument("--channels", default=",".join(CHANNELS), type=_channels)
     pv.add_argument("--now", type=_aware, help="ISO time of booking (default: now)")
-    pv.add_argument("--json", action="store_true", help="print a JSON array")
+    pv.add_argument(
+        "--json",
+        action="store_true",
+        help="JSON Lines: one JSON object per reminder, one per line (for jq, grep, wc -l)",
+    )
     pv.set_defaults(run=_preview)
 
     sc = sub.add_parser("schedule", help="staff schedule files")
@@ -123,6 +127,7 @@ def _parser() -> argparse.ArgumentParser:
         cmd.set_defaults(run=_users, action=name)
 
     _add_servers(sub)
+    _add_checks(sub)
 
     demo = sub.add_parser("demo", help="play a few patients' timelines on a fast clock")
     demo.add_argument(
@@ -164,7 +169,10 @@ def _preview(args: argparse.Namespace) -> int:
     )
     items = preview(appt, schedule, now, s.locales_dir, s.clinic.default_locale)
     if args.json:
-        print(json.dumps([i.as_json() for i in items], ensure_ascii=False, indent=2))
+        # JSON Lines: one reminder per line, so a script can grep, count or stream them; the
+        # HTTP API's preview answers the same objects as one array.
+        for item in items:
+            print(json.dumps(item.as_json(), ensure_ascii=False))
     else:
         print(as_text(items))
     return 0
@@ -357,6 +365,62 @@ def _add_servers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     mllp.add_argument("--host", default="127.0.0.1")
     mllp.add_argument("--port", type=int, default=2575)
     mllp.set_defaults(run=_mllp)
+
+
+def _add_checks(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    check = sub.add_parser(
+        "check",
+        help="healthchecks for containers and monitoring: exit 0 when healthy, else 1 saying why",
+    )
+    checks = check.add_subparsers(title="check commands")
+    worker = checks.add_parser(
+        "worker", help="the worker started with --liveness-file PATH is taking tasks"
+    )
+    worker.add_argument("--liveness-file", required=True, type=Path)
+    worker.add_argument(
+        "--max-age", type=float, default=None, help="seconds (default 60; touched every 10)"
+    )
+    worker.set_defaults(run=_check, what="worker")
+    beat = checks.add_parser(
+        "beat",
+        help="dispatch ticks are running: beat sends them and a worker runs them (the "
+        "dispatcher's heartbeat in Redis is younger than three dispatch intervals)",
+    )
+    beat.set_defaults(run=_check, what="beat")
+    mllp = checks.add_parser("mllp", help="the MLLP listener accepts connections")
+    mllp.add_argument("--host", default="127.0.0.1")
+    mllp.add_argument("--port", type=int, default=2575)
+    mllp.set_defaults(run=_check, what="mllp")
+
+
+def _check(args: argparse.Namespace) -> int:
+    from reminders import liveness  # noqa: PLC0415
+
+    if args.what == "worker":
+        max_age = liveness.WORKER_MAX_AGE if args.max_age is None else args.max_age
+        problem = liveness.worker_problem(args.liveness_file, max_age)
+    elif args.what == "mllp":
+        problem = liveness.port_problem(args.host, args.port)
+    else:
+        problem = _beat_problem()
+    print(f"unhealthy: {problem}" if problem else "ok", file=sys.stderr if problem else sys.stdout)
+    return 1 if problem else 0
+
+
+def _beat_problem() -> str:
+    from reminders import liveness, wiring  # noqa: PLC0415
+    from reminders.store import StoreUnavailable  # noqa: PLC0415
+
+    sv = wiring.build()
+    try:
+        last = sv.store.ops.last_dispatch_run()
+    except (StoreUnavailable, OSError) as exc:  # down, or refusing us
+        return f"Redis does not answer ({type(exc).__name__})"
+    finally:
+        sv.close()
+    # Real seconds, as the interval is (a demo's warp clock runs faster), as GET /health does.
+    age = sv.clock.real_seconds((sv.clock.now() - last).total_seconds()) if last else None
+    return liveness.dispatch_problem(age, sv.settings.dispatch_interval)
 
 
 def _mllp(args: argparse.Namespace) -> int:

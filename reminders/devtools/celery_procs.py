@@ -7,14 +7,19 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 CELERY = [sys.executable, "-m", "celery", "-A", "reminders.celery_app"]
 
 
 def start_worker(
-    env: dict[str, str], workdir: Path, *, concurrency: int = 2, name: str = "worker"
+    env: dict[str, str],
+    workdir: Path,
+    *,
+    concurrency: int = 2,
+    name: str = "worker",
+    extra: Sequence[str] = (),
 ) -> subprocess.Popen[bytes]:
     queue = env.get("REMINDERS_QUEUE", "reminders")
     args = [
@@ -28,6 +33,7 @@ def start_worker(
         "--without-mingle",
         "--hostname",
         f"{name}-{os.getpid()}@%h",
+        *extra,
     ]
     return _spawn(args, env, workdir / f"{name}.log")
 
