@@ -1,5 +1,8 @@
 FROM python:3.12-slim
-RUN useradd --system --create-home reminders
+RUN useradd --system --create-home reminders \
+    && install -d -o reminders -g reminders /var/lib/reminders
+# /var/lib/reminders: beat's schedule file (a named volume in docker-compose.yml takes this
+# folder's owner when Docker first fills it, so beat can write there as `reminders`).
 WORKDIR /src
 # Dependencies first, from the lock (exact versions, hashes checked), so code changes reuse
 # this layer; then the project itself, whose wheel carries the catalogs (reminders/catalogs).
