@@ -387,6 +387,12 @@ def _add_checks(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         "dispatcher's heartbeat in Redis is younger than three dispatch intervals)",
     )
     beat.set_defaults(run=_check, what="beat")
+    settings = checks.add_parser(
+        "settings",
+        help="the settings, schedule files, mapping file and channels load as every process "
+        "loads them at start (run it with the service's environment before a restart)",
+    )
+    settings.set_defaults(run=_check_settings, what="settings")
     mllp = checks.add_parser("mllp", help="the MLLP listener accepts connections")
     mllp.add_argument("--host", default="127.0.0.1")
     mllp.add_argument("--port", type=int, default=2575)
@@ -405,6 +411,26 @@ def _check(args: argparse.Namespace) -> int:
         problem = _beat_problem()
     print(f"unhealthy: {problem}" if problem else "ok", file=sys.stderr if problem else sys.stdout)
     return 1 if problem else 0
+
+
+def _check_settings(args: argparse.Namespace) -> int:
+    """What a worker does at start (wiring.build and the channels): a broken setting or file
+    raises, and ``main`` prints it naming the variable or the file, line and key."""
+    from reminders import wiring  # noqa: PLC0415
+    from reminders.store import StoreUnavailable  # noqa: PLC0415
+
+    sv = wiring.build()
+    try:
+        channels = ", ".join(sorted(sv.channels))
+        procedures = ", ".join(sorted(sv.schedules.describe()))
+        try:
+            redis = "answers" if sv.store.ops.ping() else "does not answer (yet)"
+        except (StoreUnavailable, OSError):
+            redis = "does not answer (yet)"  # no error: every process waits for it
+    finally:
+        sv.close()
+    print(f"ok: schedules {procedures}; channels {channels}; Redis {redis}")
+    return 0
 
 
 def _beat_problem() -> str:

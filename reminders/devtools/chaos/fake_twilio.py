@@ -1,5 +1,7 @@
 """A Twilio-compatible Messages API that misbehaves on purpose, run as its own process by the
-chaos test (``python -m reminders.devtools.chaos.fake_twilio --port N ...``).
+chaos test (``python -m reminders.devtools.chaos.fake_twilio --port N ...``). Without
+``--faults`` it misbehaves in no way: the README ("Try it without Twilio") starts it so that a
+clinic can run the service with the twilio channel and no Twilio account.
 
 The real Twilio SDK in the workers talks to it over HTTP. On each message create it injects, at
 configurable rates: HTTP 500, HTTP 429, a connection reset before anything is recorded, and
