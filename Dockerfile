@@ -8,7 +8,9 @@ WORKDIR /src
 # this layer; then the project itself, whose wheel carries the catalogs (reminders/catalogs).
 COPY requirements.txt ./
 RUN pip install --no-cache-dir --require-hashes -r requirements.txt
-COPY pyproject.toml README.md celeryconfig.py ./
+# setup.py says which packages the wheel holds (and maps locales/ into reminders.catalogs):
+# without it the wheel would hold celeryconfig.py alone.
+COPY pyproject.toml setup.py README.md celeryconfig.py ./
 COPY reminders ./reminders
 COPY locales ./locales
 RUN pip install --no-cache-dir --no-deps --no-build-isolation . \
