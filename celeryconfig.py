@@ -39,7 +39,9 @@ worker_prefetch_multiplier = 1
 # Celery 5.7 then closes the task channel after kombu has detached the connection. Putting the
 # unacknowledged delivery back raises AttributeError ('NoneType' object has no attribute
 # 'hostname', in kombu's _connparams), and the worker exits. Nothing here uses `celery inspect`
-# or `celery control`.
+# or `celery control`: the containers' healthchecks look at a worker's liveness file and beat's
+# dispatch heartbeat instead (reminders/liveness.py), and Flower sees workers by their heartbeat
+# events. Task events (worker_send_task_events) stay off: nothing reads them.
 worker_enable_remote_control = False
 worker_hijack_root_logger = False
 # %(context)s is "[task-name task-id reminder-id] " while a task runs (reminders.celery_app).
