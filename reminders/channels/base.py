@@ -112,6 +112,10 @@ class SendLog(Protocol):
 
     def recall(self, kind: str, rid: str) -> str | None: ...
 
+    def remember_owned(self, kind: str, rid: str, memo: str, owner_kind: str) -> None:
+        """``remember(kind, rid, memo)``, and ``remember_first(owner_kind, memo, rid)``, at once."""
+        ...
+
     def remember_first(self, kind: str, key: str, memo: str) -> bool:
         """Remember ``memo`` unless something is remembered under ``key`` already; True if
         this call's memo is the one kept (who owns a provider's message)."""

@@ -62,6 +62,7 @@ def deliver_batch(
     'unrecorded' for a send whose Outcome Redis did not take). Raises StoreUnavailable when a
     round trip fails: whatever was not recorded then is left to its lease."""
     senders = max(1, senders)
+    config = config.for_batch()
     todo = deque(pairs)
     ended: dict[str, str] = {}
     appointments: dict[bytes, Appointment] = {}

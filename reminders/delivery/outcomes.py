@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 
 from reminders.channels import DeliveryError
@@ -40,6 +41,18 @@ class DeliveryConfig:
     # The clinic-approved optional sentences the rule switches on (procedure, rule).
     optional: Callable[[str, str], frozenset[str]] = lambda procedure, rule: frozenset()
 
+    def for_batch(self) -> DeliveryConfig:
+        """This config with the rule lookups remembered for one delivery batch: each reads the
+        schedule's newest version (a Redis round trip), and a batch of sends, a fraction of a
+        second, needs that once per rule, not once per send. A batch begun before a schedule
+        edit sends with the version it began with, as a send begun then would."""
+        return replace(
+            self,
+            is_safety=lru_cache(maxsize=64)(self.is_safety),
+            sms_budget=lru_cache(maxsize=64)(self.sms_budget),
+            optional=lru_cache(maxsize=64)(self.optional),
+        )
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -57,6 +70,8 @@ class Outcome:
     sms_segments: int = 0
     # The channel took the message: its health says so (/health).
     channel_ok: bool = False
+    # How long the provider call took, in real seconds, when one was made (/metrics).
+    send_seconds: float | None = None
 
 
 def ended(state: str, why: str, **patch: object) -> Outcome:

@@ -10,6 +10,7 @@ import gettext
 import io
 import threading
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
@@ -48,6 +49,14 @@ def available(locales_dir: Path) -> list[str]:
 
 def chain(tag: str, locales_dir: Path, clinic_default: str = SOURCE_LOCALE) -> list[str]:
     """The locales to try, best first; always ends with the source language."""
+    return list(_chain(tag, locales_dir, clinic_default))
+
+
+# Asked for every message rendered, and it lists the directory: once per process and patient
+# language is enough, as the catalogs themselves are loaded once (``catalog``). A language
+# added to the directory is used after a restart, as a new catalog is.
+@lru_cache(maxsize=256)
+def _chain(tag: str, locales_dir: Path, clinic_default: str) -> tuple[str, ...]:
     have = set(available(locales_dir)) | {SOURCE_LOCALE}
     out: list[str] = []
     for candidate in (tag, clinic_default):
@@ -81,7 +90,7 @@ def chain(tag: str, locales_dir: Path, clinic_default: str = SOURCE_LOCALE) -> l
                 out.append(step)
     if SOURCE_LOCALE not in out:
         out.append(SOURCE_LOCALE)
-    return out
+    return tuple(out)
 
 
 def _likely_script(language: str, territory: str | None) -> str | None:
@@ -128,3 +137,4 @@ def compile_po(po: Path) -> bytes:
 def clear_cache() -> None:
     with _lock:
         _cache.clear()
+    _chain.cache_clear()

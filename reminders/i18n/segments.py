@@ -14,12 +14,14 @@ what we send.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 GSM7_BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 GSM7_EXTENSION = frozenset("\f^{}\\[~]|€")
+GSM7_ALL = GSM7_BASIC | GSM7_EXTENSION
 
 GSM7_SINGLE, GSM7_MULTI = 160, 153
 UCS2_SINGLE, UCS2_MULTI = 70, 67
@@ -49,7 +51,7 @@ class Count:
 
 
 def is_gsm7(text: str) -> bool:
-    return all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text)
+    return GSM7_ALL.issuperset(text)
 
 
 def _sizes(text: str, gsm: bool) -> list[int]:
@@ -58,6 +60,9 @@ def _sizes(text: str, gsm: bool) -> list[int]:
     return [2 if ord(ch) > 0xFFFF else 1 for ch in text]
 
 
+# A send counts its text twice (the sender's rate, the overview's figures); the texts of one
+# batch repeat little, so a small cache is enough.
+@lru_cache(maxsize=512)
 def count(text: str) -> Count:
     """The encoding, the units and the segments ``text`` takes; an empty text takes none."""
     gsm = is_gsm7(text)

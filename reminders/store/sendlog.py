@@ -29,6 +29,14 @@ class SendLog:
         found = self.r.get(self.keys.sendlog(kind, rid))
         return text(found) if found else None
 
+    def remember_owned(self, kind: str, rid: str, memo: str, owner_kind: str) -> None:
+        """``remember(kind, rid, memo)`` and ``remember_first(owner_kind, memo, rid)`` in one
+        round trip: what a send learns once the provider took it (its id, and who owns it)."""
+        with self.r.pipeline(transaction=False) as pipe:
+            pipe.set(self.keys.sendlog(kind, rid), memo, ex=self.ttl)
+            pipe.set(self.keys.sendlog(owner_kind, memo), rid, ex=self.ttl, nx=True)
+            pipe.execute()
+
     def remember_first(self, kind: str, key: str, memo: str) -> bool:
         key_ = self.keys.sendlog(kind, key)
         if self.r.set(key_, memo, ex=self.ttl, nx=True):

@@ -45,6 +45,14 @@ ERRORS = {
 Poster = Callable[[str, dict[str, str], dict[str, str]], Any]
 
 
+class _Server(ThreadingHTTPServer):
+    # Twilio takes as many connections as a client opens. socketserver's listen backlog of 5
+    # would drop connections when a few worker processes' pools open theirs at once, and
+    # those sends would fail as lost after sending.
+    request_queue_size = 256
+    daemon_threads = True
+
+
 @dataclass
 class FakeTwilio:
     auth_token: str = AUTH_TOKEN
@@ -83,8 +91,7 @@ class FakeTwilio:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
+        self.server = _Server(("127.0.0.1", 0), Handler)
         threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         ).start()

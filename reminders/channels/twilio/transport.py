@@ -82,8 +82,7 @@ class TwilioSms:
         except Exception as exc:
             raise classify(exc) from exc
         sid = str(created.sid)
-        self.sendlog.remember("sms:sid", message.reminder_id, sid)
-        self.sendlog.remember_first("sms:owner", sid, message.reminder_id)
+        self.sendlog.remember_owned("sms:sid", message.reminder_id, sid, "sms:owner")
         return sid
 
     def find_sent(self, reminder_id: str) -> str | None:
