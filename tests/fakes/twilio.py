@@ -147,7 +147,9 @@ class FakeTwilio:
         if self.on_create is not None:
             self.on_create(form)
         if self.latency:
-            time.sleep(self.latency)  # this request's own thread: others go on meanwhile
+            # A provider's own latency, in this request's thread (others go on meanwhile);
+            # a stop answers every waiting request at once.
+            self._release.wait(self.latency)
         if fault in ERRORS:
             status, code, text = ERRORS[fault]
             return _answer(h, status, {"code": code, "message": text, "status": status})
