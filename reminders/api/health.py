@@ -1,14 +1,16 @@
-"""Liveness for load balancers and monitoring, and metrics in the Prometheus text format."""
+"""Liveness for load balancers and monitoring, and metrics in the Prometheus text format
+(collected in api/metrics.py)."""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
 from reminders.api.deps import SERVICES
+from reminders.api.metrics import CONTENT_TYPE_LATEST, exposition
 from reminders.wiring import Services
 
 router = APIRouter(tags=["operations"])
@@ -102,32 +104,13 @@ def health(sv: Services = SERVICES) -> JSONResponse:
     return JSONResponse(body, status_code=503 if problems else 200)
 
 
-@router.get("/metrics", response_class=PlainTextResponse)
-def metrics(sv: Services = SERVICES) -> str:
-    store, now = sv.store, sv.clock.now()
-    counters = store.ops.counters()
-    last = store.ops.last_dispatch_run()
-    lines = []
-    for name, help_text in (
-        ("sent", "messages sent"),
-        ("failed", "messages that failed"),
-        ("fallbacks", "messages rendered in a fallback language"),
-    ):
-        lines += [
-            f"# HELP reminders_{name}_total {help_text}",
-            f"# TYPE reminders_{name}_total counter",
-            f"reminders_{name}_total {counters.get(name, 0)}",
-        ]
-    lines += [
-        "# HELP reminders_due_backlog reminders due now and not yet claimed or sent",
-        "# TYPE reminders_due_backlog gauge",
-        f"reminders_due_backlog {store.reminders.due_count(now)}",
-        "# HELP reminders_pending reminders waiting in the due index",
-        "# TYPE reminders_pending gauge",
-        f"reminders_pending {store.reminders.pending_count()}",
-        "# HELP reminders_dispatch_lag_seconds seconds since the dispatcher last ran",
-        "# TYPE reminders_dispatch_lag_seconds gauge",
-        f"reminders_dispatch_lag_seconds "
-        f"{sv.clock.real_seconds((now - last).total_seconds()) if last else float('nan'):.3f}",
-    ]
-    return "\n".join(lines) + "\n"
+@router.get(
+    "/metrics",
+    response_class=PlainTextResponse,
+    responses={200: {"description": "the Prometheus text format (README, Operate it)"}},
+)
+def metrics(sv: Services = SERVICES) -> Response:
+    """Counters by channel, rule, outcome and language, the lateness and send duration
+    histograms, and the backlog, attention, dispatcher and channel gauges (api/metrics.py).
+    Open like /health: it names no patient."""
+    return Response(exposition(sv), media_type=CONTENT_TYPE_LATEST)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -140,10 +141,11 @@ def _attempt(
             "scheduled", "retry", Patch(attempt_delta=-1, reason="the send lease ran short"),
             retry_at=now(),
         )  # fmt: skip
+    started = time.perf_counter()  # the provider's own time, whatever the service clock
     try:
         provider_id = channel.send(message)
     except DeliveryError as exc:
-        at = now()
+        at, took = now(), time.perf_counter() - started
         _channel_health(store, rec.channel, at, exc)
         if rec.channel == "sms" and exc.permanent and exc.unreachable:
             if exc.opted_out:
@@ -153,11 +155,14 @@ def _attempt(
             o = fallback.when_sms_unusable(
                 appt, rec, exc.reason, at, config.is_safety, opted_out=exc.opted_out
             )
-            return replace(o, patch=replace(o.patch, error=outcomes.describe(exc)))
-        return outcomes.after_error(exc, rec, at, config)
+            return replace(
+                o, patch=replace(o.patch, error=outcomes.describe(exc)), send_seconds=took
+            )
+        return replace(outcomes.after_error(exc, rec, at, config), send_seconds=took)
+    took = time.perf_counter() - started
     spent = segments(out.text) if rec.channel == "sms" else 0
     o = outcomes.sent(provider_id, locale=out.locale, fallback=fallback_note, sms_segments=spent)
-    return replace(o, channel_ok=True)
+    return replace(o, channel_ok=True, send_seconds=took)
 
 
 def _channel_health(store: Store, channel: str, at: datetime, exc: DeliveryError) -> None:
@@ -192,21 +197,22 @@ def queue_record(batch: Batch, rec: ReminderRecord, token: str, o: Outcome, at: 
     log.info("%s %s: %s", rec.id, o.event, o.patch.reason or o.state)  # never text or address
     if o.state in ("sent", "failed"):
         batch.counts[o.state] += 1
-    if o.patch.fallback:
-        batch.counts["fallbacks"] += 1
     if o.channel_ok:
         batch.succeeded.add(rec.channel)
-    if o.state in ("sent", "failed", "flagged"):
-        batch.ended.append(
-            Ended(
-                channel=rec.channel,
-                state=o.state,
-                fell_back=o.fallback is not None,
-                segments=o.sms_segments,
-                locale=o.patch.locale,
-                lag_seconds=(at - rec.due_at).total_seconds() if o.state == "sent" else None,
-            )
+    batch.ended.append(  # every outcome for /metrics; the hour's figures take the ends only
+        Ended(
+            channel=rec.channel,
+            state=o.state,
+            fell_back=o.fallback is not None,
+            segments=o.sms_segments,
+            locale=o.patch.locale,
+            lag_seconds=(at - rec.due_at).total_seconds() if o.state == "sent" else None,
+            rule=rec.rule,
+            outcome=o.event,
+            other_language=bool(o.patch.fallback),
+            send_seconds=o.send_seconds,
         )
+    )
     return i
 
 

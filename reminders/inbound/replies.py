@@ -65,7 +65,7 @@ def handle(
             clinic_phone=clinic_phone,
         )
         if out.fell_back and first_time:
-            store.ops.count("fallbacks")
+            store.totals.fallback("sms", out.locale)
             log.warning("%s answer sent in %s: %s", reply, out.locale, "; ".join(out.fallbacks))
         return out.text
 

@@ -2,8 +2,9 @@
 ``store.reminders``, ``store.contacts``, ``store.attention``, ``store.ops``, ``store.purge``,
 ``store.sendlog`` and ``store.outbox``; ``store.intake``, the HL7 messages acknowledged;
 the staff console's ``store.users``, ``store.sessions``
-and ``store.console_audit``; ``store.stats``, the overview's figures by the hour. Key names
-live in ``keys.py``, the record codec in ``record.py``, the atomic transitions in ``lua/``."""
+and ``store.console_audit``; ``store.stats``, the overview's figures by the hour;
+``store.totals``, the counters /metrics reports. Key names live in ``keys.py``, the record
+codec in ``record.py``, the atomic transitions in ``lua/``."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from reminders.store.schedules import Schedules, ScheduleVersion, ScheduleVersio
 from reminders.store.sendlog import Outbox, SendLog
 from reminders.store.sessions import Sessions
 from reminders.store.stats import HourFigures, Stats
+from reminders.store.totals import Totals
 from reminders.store.users import Users
 
 # What the store raises when Redis cannot be reached or answers with an error: callers outside
@@ -59,7 +61,8 @@ class Store:
         self.users = Users(client, keys)
         self.sessions = Sessions(client, keys)
         self.console_audit = ConsoleAudit(client, keys)
-        self.stats = Stats(client, keys)
+        self.totals = Totals(client, keys)
+        self.stats = Stats(client, keys, self.totals)
         self.intake = Intake(client, keys, remember=retention_days * DAY)
 
     def bucket(self, sender: str, per_second: float) -> TokenBucket:

@@ -126,7 +126,15 @@ class Keys:
     # --- operations ----------------------------------------------------------------------
     @property
     def metrics(self) -> str:
+        """Hash: the first counters /metrics reported (``sent``, ``failed``), kept for the
+        dashboards that read them."""
         return self._k("metrics")
+
+    @property
+    def totals(self) -> str:
+        """Hash, kept for good: every counter and histogram /metrics reports since the service
+        started counting (store/totals.py). No patient data: channel, rule, outcome, language."""
+        return self._k("totals")
 
     def stats_hour(self, hour: int) -> str:
         """Hash with an expiry: one UTC hour's figures for the overview (store/stats.py);

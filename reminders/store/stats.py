@@ -4,7 +4,8 @@ messages went out in; how late sends were against their due time; the attention 
 
 One small hash per UTC hour (``stats:<hour>``), so that the overview can group hours into the
 clinic's own days whatever its zone; each expires after ``KEEP_DAYS``. Written by the workers
-as outcomes are recorded and by the dispatch tick; nothing here holds patient data."""
+as outcomes are recorded and by the dispatch tick; nothing here holds patient data. The same
+outcomes go, on the same pipeline, into the counters /metrics reports for good (totals.py)."""
 
 from __future__ import annotations
 
@@ -18,9 +19,12 @@ import redis
 from reminders.store.keys import Keys
 from reminders.store.lua import source
 from reminders.store.record import text
+from reminders.store.totals import Totals
 
 KEEP_DAYS = 40
 _HOUR = 3600
+# The states a send ends in that the hour's figures count (a retry or a lookup is not an end).
+_ENDED = frozenset({"sent", "failed", "flagged"})
 
 
 @dataclass(frozen=True)
@@ -42,45 +46,41 @@ def hour_of(at: datetime) -> int:
 
 @dataclass(frozen=True)
 class Ended:
-    """One send's contribution to its hour's figures."""
+    """One delivery's outcome, for its hour's figures (only when ``state`` is sent, failed or
+    flagged) and for the totals /metrics reports (every outcome)."""
 
     channel: str
     state: str
-    fell_back: bool = False
+    fell_back: bool = False  # an email twin replaces this SMS
     segments: int = 0
-    locale: str | None = None
-    lag_seconds: float | None = None
+    locale: str | None = None  # the language it went out in
+    lag_seconds: float | None = None  # from due to sent
+    rule: str = ""
+    outcome: str = ""  # the audit event (retry, throttled, unknown, ...); ``state`` if empty
+    other_language: bool = False  # rendered in a fallback language, not the patient's own
+    send_seconds: float | None = None  # how long the provider call took, in real seconds
 
 
 class Stats:
-    def __init__(self, client: redis.Redis, keys: Keys) -> None:
+    def __init__(self, client: redis.Redis, keys: Keys, totals: Totals) -> None:
         self.r = client
         self.keys = keys
+        self.totals = totals
         self._set_max = client.register_script(source("set_max"))
 
-    def outcome(
-        self,
-        at: datetime,
-        *,
-        channel: str,
-        state: str,
-        fell_back: bool = False,
-        segments: int = 0,
-        locale: str | None = None,
-        lag_seconds: float | None = None,
-    ) -> None:
-        """A send that ended ``state`` (sent, failed, flagged) at ``at``."""
+    def outcome(self, at: datetime, **figures: Any) -> None:
+        """One delivery's outcome at ``at``, given as ``Ended``'s fields (its own round trip;
+        the workers add theirs to the pipeline that records them, ``add_outcomes``)."""
         with self.r.pipeline(transaction=False) as pipe:
-            self.add_outcomes(
-                pipe,
-                at,
-                [Ended(channel, state, fell_back, segments, locale, lag_seconds)],
-            )
+            self.add_outcomes(pipe, at, [Ended(**figures)])
             pipe.execute()
 
     def add_outcomes(self, pipe: Any, at: datetime, ended: list[Ended]) -> None:
         """Several sends that ended at about ``at``, added up into one increment per figure on
-        ``pipe`` (a delivery batch records its outcomes in one round trip)."""
+        ``pipe`` (a delivery batch records its outcomes in one round trip), into the hour's
+        figures and the totals."""
+        self.totals.add(pipe, ended)
+        ended = [e for e in ended if e.state in _ENDED]
         if not ended:
             return
         key = self.keys.stats_hour(hour_of(at))

@@ -1,5 +1,5 @@
-"""Roles, schedules, the attention list, health, metrics and retention, over HTTP.
-(Log masking, which needs no app, is in tests/unit/test_logsafe.py.)"""
+"""Roles, schedules, the attention list, health and retention, over HTTP. (Metrics are in
+test_metrics.py; log masking, which needs no app, is in tests/unit/test_logsafe.py.)"""
 
 from __future__ import annotations
 
@@ -162,16 +162,6 @@ def test_health_reports_each_channel_and_fails_when_one_fails_every_send(
     assert http.get("/health").status_code == 200
 
 
-def test_metrics_are_in_the_prometheus_text_format(api: tuple[TestClient, FixedClock]) -> None:
-    http, clock = api
-    http.post("/appointments", json=appointment_data(), headers=AS_INTEGRATION)
-    dispatch_tick(current().store, clock.now(), lambda r, t: None)
-    text = http.get("/metrics").text
-    assert "# TYPE reminders_sent_total counter" in text
-    assert "reminders_dispatch_lag_seconds 0.000" in text
-    assert "reminders_pending 16" in text
-
-
 def test_patient_data_is_purged_after_the_retention_period_but_the_audit_trail_stays(
     api: tuple[TestClient, FixedClock],
     deliver_due: Callable[[FixedClock], list[str]],
@@ -196,23 +186,6 @@ def test_patient_data_is_purged_after_the_retention_period_but_the_audit_trail_s
     assert {"booked", "sent", "ack", "reply"} <= {e["type"] for e in events}
     assert "Maria" not in str(events) and "+49151" not in str(events)
     assert "Marco" not in str(events)
-
-
-def test_sent_messages_and_language_fallbacks_are_counted(
-    api: tuple[TestClient, FixedClock],
-    deliver_due: Callable[[FixedClock], list[str]],
-) -> None:
-    http, clock = api
-    http.post(
-        "/appointments", json=appointment_data(patient__locale="sw"), headers=AS_INTEGRATION
-    )  # Swahili: no catalog, falls back to the clinic default
-    assert deliver_due(clock) == ["sent", "sent"]
-    text = http.get("/metrics").text
-    assert "reminders_sent_total 2" in text and "reminders_failed_total 0" in text
-    assert "reminders_fallbacks_total 2" in text
-    timeline = http.get("/appointments/APT-1001", headers=AS_STAFF).json()
-    sent = [r for r in timeline["reminders"] if r["state"] == "sent"]
-    assert all("no catalog" in (r["fallback"] or "") for r in sent)
 
 
 def test_under_a_warp_clock_health_counts_the_dispatchers_age_in_real_seconds(
