@@ -43,7 +43,7 @@ def families(figures: Figures, dispatch_lag: float | None, channels: list[str]) 
     messages = CounterMetricFamily(
         "reminders_messages",
         "deliveries by channel, rule, outcome (sent, failed, flagged, retry, throttled, unknown, "
-        "skipped, cancelled) and the language the message went out in (und: none rendered)",
+        "skipped, cancelled) and the language the message went out in (und: none went out)",
         labels=["channel", "rule", "outcome", "language"],
     )
     for (channel, rule, outcome, language), n in sorted(t.messages.items()):
@@ -61,10 +61,11 @@ def families(figures: Figures, dispatch_lag: float | None, channels: list[str]) 
         "SMS reminders replaced by an email because the number cannot receive SMS, by channel",
         labels=["channel"],
     )
-    seen = sorted(set(channels) | {c for names in t.histograms.values() for c in names})
-    for channel in sorted(set(channels) | t.email_fallbacks.keys()):
+    # Only an SMS falls back to email: reported from the start when SMS is configured.
+    for channel in sorted(t.email_fallbacks.keys() | ({"sms"} & set(channels))):
         email.add_metric([channel], t.email_fallbacks.get(channel, 0))
     out: list[Metric] = [messages, fallbacks, email]
+    seen = sorted(set(channels) | {c for names in t.histograms.values() for c in names})
     for name, (metric, help_text) in _HISTOGRAMS.items():
         h = HistogramMetricFamily(metric, help_text, labels=["channel"])
         for channel in seen:

@@ -83,6 +83,7 @@ def test_sends_are_counted_by_channel_rule_outcome_and_language(
                      le="+Inf") >= sent  # fmt: skip
     assert value(samples, "reminders_attention_items") == 2
     assert value(samples, "reminders_email_fallbacks_total", channel="sms") == 0
+    assert ("reminders_email_fallbacks_total", frozenset({("channel", "email")})) not in samples
 
 
 def test_the_gauges_say_what_the_dispatcher_and_the_channels_are_doing(api: Api) -> None:
