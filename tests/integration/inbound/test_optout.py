@@ -3,7 +3,9 @@ patient's appointment, else the clinic's default, also once the appointment is c
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +16,7 @@ from reminders.inbound import replies as inbound
 from reminders.schedule import Schedule
 from reminders.store import Store
 from tests.factories import BOOKED_AT, LOCALES, make_appointment
+from tests.unit.i18n.test_replies import HELP, set_msgstr
 
 NOW = datetime(2027, 3, 20, 9, 0, tzinfo=UTC)
 
@@ -73,3 +76,19 @@ def test_a_patient_keeps_their_language_after_the_appointment_is_cancelled(
             "help", "tr", LOCALES, clinic_name="Radiology Clinic", clinic_phone="+1 555 0100"
         ).text
     )
+
+
+def test_an_answer_in_a_fallback_language_is_counted_for_metrics_once(
+    store: Store, epidural: Schedule, tmp_path: Path
+) -> None:
+    shutil.copytree(LOCALES / "es", tmp_path / "es")
+    set_msgstr(tmp_path / "es" / "LC_MESSAGES" / "messages.po", "reply.sms", HELP, None)
+    phone = "+34612345678"
+    book(store, make_appointment(patient__locale="es", patient__phone=phone), epidural, BOOKED_AT)
+    for first_time in (True, False):  # Twilio's retry of the same message
+        reply = inbound.handle(
+            store, phone, "HELP", NOW, clinic_name="Radiology Clinic", clinic_phone="+1 555 0100",
+            is_safety=lambda procedure, rule: False, first_time=first_time, locales_dir=tmp_path,
+        )  # fmt: skip
+        assert reply.text is not None and reply.text.startswith("Riverside Radiology: appointment")
+    assert store.totals.read().fallbacks == {("sms", "en"): 1}
