@@ -20,10 +20,12 @@ from prometheus_client.registry import Collector, CollectorRegistry
 
 from reminders.store import StoreUnavailable
 from reminders.store.ops import Figures
+from reminders.store.totals import TotalsView
 from reminders.wiring import Services
 
 __all__ = ["CONTENT_TYPE_LATEST", "RemindersCollector", "exposition", "families"]
 
+_STORE_UP = "1 if the API read the figures from Redis for this scrape, 0 if Redis did not answer"
 _HISTOGRAMS = {
     "lateness": (
         "reminders_lateness_seconds",
@@ -39,7 +41,25 @@ _HISTOGRAMS = {
 def families(figures: Figures, dispatch_lag: float | None, channels: list[str]) -> list[Metric]:
     """The metric families of one scrape. ``dispatch_lag``: real seconds since the dispatcher
     last ran (None: never); ``channels``: those configured, reported even before any send."""
-    t = figures.totals
+    return [
+        *_counters(figures.totals, channels),
+        *_histograms(figures.totals, channels),
+        *_gauges(figures, dispatch_lag),
+        # The first two counters, kept for the dashboards made before the labelled ones.
+        CounterMetricFamily(
+            "reminders_sent",
+            "messages sent (all of reminders_messages_total{outcome=sent})",
+            value=figures.sent,
+        ),
+        CounterMetricFamily(
+            "reminders_failed",
+            "messages that failed (all of reminders_messages_total{outcome=failed})",
+            value=figures.failed,
+        ),
+    ]
+
+
+def _counters(t: TotalsView, channels: list[str]) -> list[Metric]:
     messages = CounterMetricFamily(
         "reminders_messages",
         "deliveries by channel, rule, outcome (sent, failed, flagged, retry, throttled, unknown, "
@@ -64,14 +84,24 @@ def families(figures: Figures, dispatch_lag: float | None, channels: list[str]) 
     # Only an SMS falls back to email: reported from the start when SMS is configured.
     for channel in sorted(t.email_fallbacks.keys() | ({"sms"} & set(channels))):
         email.add_metric([channel], t.email_fallbacks.get(channel, 0))
-    out: list[Metric] = [messages, fallbacks, email]
-    seen = sorted(set(channels) | {c for names in t.histograms.values() for c in names})
+    return [messages, fallbacks, email]
+
+
+def _histograms(t: TotalsView, channels: list[str]) -> list[Metric]:
+    """Every channel configured or observed, with every bucket (an empty one reads 0), so that
+    a quantile over channels never misses a series."""
+    seen = sorted(set(channels) | {c for by_channel in t.histograms.values() for c in by_channel})
+    out: list[Metric] = []
     for name, (metric, help_text) in _HISTOGRAMS.items():
         h = HistogramMetricFamily(metric, help_text, labels=["channel"])
         for channel in seen:
             found = t.histogram(name, channel)
             h.add_metric([channel], buckets=found.cumulative(), sum_value=found.sum_seconds)
         out.append(h)
+    return out
+
+
+def _gauges(figures: Figures, dispatch_lag: float | None) -> list[Metric]:
     failing = GaugeMetricFamily(
         "reminders_channel_consecutive_failures",
         "failed sends and lookups of a channel since its last success (the provider, not a "
@@ -81,19 +111,8 @@ def families(figures: Figures, dispatch_lag: float | None, channels: list[str]) 
     for channel, n in sorted(figures.consecutive_failures.items()):
         failing.add_metric([channel], n)
     last = figures.last_dispatch
-    out += [
+    return [
         failing,
-        # The first two counters, kept for the dashboards made before the labelled ones.
-        CounterMetricFamily(
-            "reminders_sent",
-            "messages sent (all of reminders_messages_total{outcome=sent})",
-            value=figures.sent,
-        ),
-        CounterMetricFamily(
-            "reminders_failed",
-            "messages that failed (all of reminders_messages_total{outcome=failed})",
-            value=figures.failed,
-        ),
         GaugeMetricFamily(
             "reminders_due_backlog",
             "reminders due now and not yet claimed or sent",
@@ -114,12 +133,12 @@ def families(figures: Figures, dispatch_lag: float | None, channels: list[str]) 
         ),
         GaugeMetricFamily(
             "reminders_dispatcher_last_run_timestamp_seconds",
-            "when the dispatcher (celery beat) last ran, Unix time; 0 if it never did",
+            "when the dispatcher (celery beat) last ran, Unix time by the service's clock; 0 if "
+            "it never did",
             value=last.timestamp() if last is not None else 0.0,
         ),
-        GaugeMetricFamily("reminders_store_up", "1 if Redis answered this scrape", value=1),
+        GaugeMetricFamily("reminders_store_up", _STORE_UP, value=1),
     ]
-    return out
 
 
 class RemindersCollector(Collector):
@@ -133,7 +152,7 @@ class RemindersCollector(Collector):
             figures = sv.store.ops.figures(now, sv.channels)
         except StoreUnavailable:
             # Said as a figure, so that the alert names Redis rather than a failed scrape.
-            yield GaugeMetricFamily("reminders_store_up", "1 if Redis answered this scrape", 0)
+            yield GaugeMetricFamily("reminders_store_up", _STORE_UP, value=0)
             return
         last = figures.last_dispatch
         # In real seconds, as /health counts them (a demo's warp clock runs faster).
