@@ -1,5 +1,7 @@
 """``reminders demo``: a real Celery worker and beat deliver a few patients' whole timelines to
-the outbox on a fast clock, then a table shows what was due, what was delivered and how late.
+the outbox on a fast clock, while staff move one appointment and cancel another. The reader
+sees each message as the outbox receives it under a live status (``demo_view``), then every
+reminder and state with the checks and what to try next (``demo_ending``).
 
 Uses the Redis at REDIS_URL when one answers, else starts an embedded one; stops everything it
 started and removes its keys.
@@ -9,15 +11,19 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
 import redis
 
@@ -25,16 +31,22 @@ from reminders import settings as settings_mod
 from reminders.api.validation import parse
 from reminders.booking import book, cancel
 from reminders.clock import WarpClock
-from reminders.devtools import celery_procs
+from reminders.devtools import celery_procs, demo_ending
+from reminders.devtools.demo_ending import NextSteps
+from reminders.devtools.demo_report import summarize, tally
+from reminders.devtools.demo_view import DemoView, Person, place
 from reminders.devtools.embedded_redis import EmbeddedRedis, answers
 from reminders.i18n import MESSAGE_KEYS
 from reminders.model import Appointment
 from reminders.schedule import find, load
 from reminders.store import Store
 from reminders.store.keys import Keys
+from reminders.store.record import ReminderRecord
 
 TIMELINE = timedelta(days=6)
-TERMINAL = {"sent", "skipped", "cancelled", "failed", "flagged"}
+DURATION = 45  # minutes of each procedure
+# Real seconds between dispatch ticks: short, since one real second is hours of virtual time.
+TICK = 0.1
 
 PATIENTS: list[dict[str, Any]] = [
     {
@@ -84,61 +96,88 @@ PATIENTS: list[dict[str, Any]] = [
 ]
 
 
-def run(seconds: float = 60.0) -> int:
+def run(seconds: float = 60.0, *, out: TextIO | None = None) -> int:
+    """Play the timelines in about ``seconds`` of real time, writing to ``out`` (stdout).
+    Returns 0, or 1 when a check failed (something early, twice, stale or left pending)."""
     env_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    server = None if answers(env_url) else EmbeddedRedis().start()
-    url = server.url if server else env_url
     prefix = f"demo-{uuid.uuid4().hex[:8]}"
+    queue = f"{prefix}-queue"  # namespaced too, so the demo never feeds a production worker
     start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     clock = WarpClock(start, time.time(), TIMELINE.total_seconds() / seconds)
-    print(f"Redis: {'embedded ' if server else ''}{url}   key prefix: {prefix}")
-    print(
-        f"Clock: 1 real second = {clock.speed / 3600:.1f} virtual hours; "
-        f"timeline of {TIMELINE.days} days in about {seconds:.0f} s\n"
-    )
-    env = {
+    view = DemoView(clock, seconds, TIMELINE.days, _people(), file=out)
+    workdir = Path(tempfile.mkdtemp(prefix="reminders-demo-"))
+    server: EmbeddedRedis | None = None
+    client: redis.Redis | None = None
+    procs: list[subprocess.Popen[bytes]] = []
+    with view.live():
+        try:
+            view.phase("looking for Redis")
+            server = None if answers(env_url) else EmbeddedRedis().start()
+            url = server.url if server else env_url
+            client = redis.Redis.from_url(url)
+            view.say(f"Redis: {'embedded ' if server else ''}{url}   key prefix: {prefix}")
+            view.say(
+                f"Clock: 1 real second = {clock.speed / 3600:.1f} virtual hours; "
+                f"a timeline of {TIMELINE.days} days in about {seconds:.0f} s\n"
+            )
+            view.phase("starting the Celery worker and beat")
+            env = _celery_env(url, prefix, queue, clock)
+            procs = [celery_procs.start_worker(env, workdir), celery_procs.start_beat(env, workdir)]
+            store = Store(client, prefix)
+            celery_procs.wait_until(
+                lambda: store.ops.last_dispatch_run() is not None, procs, workdir
+            )
+            view.say("Worker and beat are running.\n")
+            booked_at = clock.now()
+            booked = _book_all(store, booked_at, view)
+            _play(store, client, prefix, clock, booked, seconds, view)
+            summary = summarize(_records(store, booked), store.outbox.messages())
+        finally:
+            view.phase("stopping the worker and beat, removing the demo's keys")
+            celery_procs.stop(procs)
+            if client is not None:
+                _cleanup(client, prefix, queue)
+                client.close()
+            if server:
+                server.cleanup()
+            shutil.rmtree(workdir, ignore_errors=True)
+    view.say(f"Stopped the worker and beat{' and Redis' if server else ''}; removed {prefix}:*.")
+    demo_ending.show(view.console, summary, view.people, clock, TICK, _next_steps(booked_at))
+    return 0 if summary.checks_pass else 1
+
+
+def _celery_env(url: str, prefix: str, queue: str, clock: WarpClock) -> dict[str, str]:
+    return {
         **os.environ,
         "REDIS_URL": url,
         "CELERY_BROKER_URL": url,
         "REMINDERS_KEY_PREFIX": prefix,
         "REMINDERS_CLOCK": clock.spec(),
-        "REMINDERS_DISPATCH_INTERVAL": "0.1",
+        "REMINDERS_DISPATCH_INTERVAL": str(TICK),
         "REMINDERS_CHANNELS": "outbox",
         "REMINDERS_OUTBOX_ECHO": "0",
-        # the broker queue is namespaced too, so the demo never feeds a production worker
-        "REMINDERS_QUEUE": f"{prefix}-queue",
+        "REMINDERS_QUEUE": queue,
     }
-    workdir = Path(tempfile.mkdtemp(prefix="reminders-demo-"))
-    client = redis.Redis.from_url(url)
-    procs: list[subprocess.Popen[bytes]] = []
-    try:
-        procs = [celery_procs.start_worker(env, workdir), celery_procs.start_beat(env, workdir)]
-        store = Store(client, prefix)
-        celery_procs.wait_until(lambda: store.ops.last_dispatch_run() is not None, procs, workdir)
-        print("Worker and beat are running.\n")
-        booked = _book_all(store, clock)
-        _play(store, client, prefix, clock, booked, seconds)
-        _table(store, booked)
-    finally:
-        celery_procs.stop(procs)
-        _cleanup(client, prefix, env["REMINDERS_QUEUE"])
-        if server:
-            server.cleanup()
-        shutil.rmtree(workdir, ignore_errors=True)
-    return 0
 
 
-def _book_all(store: Store, clock: WarpClock) -> dict[str, Appointment]:
-    from zoneinfo import ZoneInfo  # noqa: PLC0415
+def _people() -> dict[str, Person]:
+    return {p["id"]: Person(p["id"], p["name"], ZoneInfo(p["tz"])) for p in PATIENTS}
 
+
+def _procedure_start(p: Mapping[str, Any], now: datetime) -> datetime:
+    zone = ZoneInfo(p["tz"])
+    day = now.astimezone(zone).date() + timedelta(days=p["days"])
+    return datetime(day.year, day.month, day.day, p["at"], tzinfo=zone)
+
+
+def _book_all(store: Store, now: datetime, view: DemoView) -> dict[str, Appointment]:
     schedule = load(find("epidural_steroid_injection"), MESSAGE_KEYS)
     clinic = settings_mod.load().clinic
-    now = clock.now()
     booked = {}
+    rows = []
     for p in PATIENTS:
-        zone = ZoneInfo(p["tz"])
-        day = now.astimezone(zone).date() + timedelta(days=p["days"])
-        start = datetime(day.year, day.month, day.day, p["at"], tzinfo=zone)
+        start = _procedure_start(p, now)
+        day = start.date()
         data = {
             "external_id": p["id"],
             "patient": {
@@ -152,7 +191,7 @@ def _book_all(store: Store, clock: WarpClock) -> dict[str, Appointment]:
             "procedure": {
                 "type": schedule.procedure,
                 "start": start.isoformat(),
-                "duration_minutes": 45,
+                "duration_minutes": DURATION,
                 "location": {"name": clinic.name, "address": clinic.address, "phone": clinic.phone},
             },
             "medications": [
@@ -167,11 +206,8 @@ def _book_all(store: Store, clock: WarpClock) -> dict[str, Appointment]:
         }
         result = book(store, parse(data), schedule, now)
         booked[p["id"]] = result.appointment
-        print(
-            f"Booked {p['id']}: {p['name']} ({p['locale']}, {p['tz']}), procedure "
-            f"{start:%a %d %b %H:%M} local, {len(result.planned)} reminders planned"
-        )
-    print()
+        rows.append((p["id"], p["name"], p["locale"], start, len(result.planned)))
+    view.booked(rows)
     return booked
 
 
@@ -182,83 +218,121 @@ def _play(
     clock: WarpClock,
     booked: dict[str, Appointment],
     seconds: float,
+    view: DemoView,
 ) -> None:
-    schedule = load(find("epidural_steroid_injection"), MESSAGE_KEYS)
+    outbox = Keys(prefix).outbox
     seen = 0
-    moved = cancelled = False
+
+    def show_new_messages() -> None:
+        nonlocal seen
+        for raw in client.lrange(outbox, seen, -1):
+            seen += 1
+            view.message(json.loads(raw))
+
     t0 = clock.now()
     end = time.monotonic() + seconds * 1.5
+    view.update(tally(_records(store, booked)))
+    view.play(t0)
+    staff = _Staff(store, clock, view)
     while time.monotonic() < end:
-        for raw in client.lrange(Keys(prefix).outbox, seen, -1):
-            seen += 1
-            m = json.loads(raw)
-            text = m["subject"] if m["subject"] else m["text"]
-            print(
-                f"[{m['at'][:16].replace('T', ' ')}Z] {m['channel']:5} {m['to']:<18} "
-                f"({m['locale']}) {text[:110]}"
-            )
-        elapsed = clock.now() - t0
-        if not moved and elapsed > timedelta(days=1):
-            moved = True
+        show_new_messages()
+        staff.act(clock.now() - t0, booked)
+        now = tally(_records(store, booked))
+        view.update(now)
+        if clock.now() - t0 > TIMELINE and now.done:
+            break
+        time.sleep(0.1)
+    show_new_messages()  # any recorded between the last look and the tally that said "done"
+    view.say("")
+
+
+class _Staff:
+    """The two changes staff make mid-way: DEMO-MEX moved a day later after one virtual day
+    (pending reminders replaced, notices added), DEMO-NYC cancelled after two."""
+
+    def __init__(self, store: Store, clock: WarpClock, view: DemoView) -> None:
+        self.store, self.clock, self.view = store, clock, view
+        self.schedule = load(find("epidural_steroid_injection"), MESSAGE_KEYS)
+        self.moved = self.cancelled = False
+
+    def act(self, elapsed: timedelta, booked: dict[str, Appointment]) -> None:
+        now = self.clock.now()
+        if not self.moved and elapsed > timedelta(days=1):
+            self.moved = True
             a = booked["DEMO-MEX"]
             later = replace(
                 a, procedure=replace(a.procedure, start=a.procedure.start + timedelta(days=1))
             )
-            booked["DEMO-MEX"] = book(store, later, schedule, clock.now()).appointment
-            print(
-                f"*** {clock.now():%Y-%m-%d %H:%M}Z  staff moved DEMO-MEX one day later "
-                "(pending reminders replaced; nothing stale is sent)"
+            booked["DEMO-MEX"] = book(self.store, later, self.schedule, now).appointment
+            self.view.staff(
+                f"{_local(now, a)}  staff moved DEMO-MEX one day later, to "
+                f"{_local(later.procedure.start, a)} (her pending reminders are replaced; "
+                "nothing stale is sent)"
             )
-        if not cancelled and elapsed > timedelta(days=2):
-            cancelled = True
-            cancel(store, "DEMO-NYC", clock.now(), "patient called to cancel")
-            print(f"*** {clock.now():%Y-%m-%d %H:%M}Z  staff cancelled DEMO-NYC")
-        if elapsed > TIMELINE and _all_done(store, booked):
-            break
-        time.sleep(0.1)
-    print()
+        if not self.cancelled and elapsed > timedelta(days=2):
+            self.cancelled = True
+            cancel(self.store, "DEMO-NYC", now, "patient called to cancel")
+            self.view.staff(f"{_local(now, booked['DEMO-NYC'])}  staff cancelled DEMO-NYC")
 
 
-def _all_done(store: Store, booked: dict[str, Appointment]) -> bool:
+def _local(at: datetime, a: Appointment) -> str:
+    zone = a.patient.zone
+    return f"{at.astimezone(zone):%a %d %b %H:%M} {place(zone)}"
+
+
+def _records(store: Store, booked: Mapping[str, Appointment]) -> list[ReminderRecord]:
+    out: list[ReminderRecord] = []
     for aid in booked:
         snap = store.appointments.snapshot(aid)
-        if snap and any(r.state not in TERMINAL for r in snap.reminders):
-            return False
-    return True
+        if snap is not None:
+            out.extend(snap.reminders)
+    return out
 
 
-def _table(store: Store, booked: dict[str, Appointment]) -> None:
-    print(
-        f"{'appointment':<10} {'v':>1} {'rule':<21} {'channel':<6} {'state':<9} "
-        f"{'due (UTC)':<16} {'delivered (UTC)':<16} {'late':>8}"
+def _next_steps(booked_at: datetime) -> NextSteps:
+    """Commands that work as printed: the preview replays DEMO-BER's booking (Redis-free)."""
+    cmd = _command()
+    p = PATIENTS[0]
+    start = _procedure_start(p, booked_at)
+    args = [
+        cmd,
+        "preview",
+        "--procedure-at",
+        f"{start:%Y-%m-%dT%H:%M}",
+        "--tz",
+        p["tz"],
+        "--locale",
+        p["locale"],
+        "--duration",
+        str(DURATION),
+    ]
+    for name, a, b, note in p["meds"]:
+        day = start.date()
+        spec = f"{name}:{day + timedelta(days=a)}:{day + timedelta(days=b)}"
+        args += ["--medication", spec + (f":{note}" if note else "")]
+    args += ["--now", f"{booked_at.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"]
+    readme = Path(__file__).resolve().parents[2] / "README.md"
+    return NextSteps(
+        preview=shlex.join(args),
+        users_add=f"{cmd} users add YOUR_NAME --role admin",
+        serve=f"{cmd} serve",
+        console_url="http://127.0.0.1:8000/console/",
+        readme=_shown(readme) if readme.exists() else "the README.md of the project's source",
     )
-    lateness = []
-    for aid in booked:
-        snap = store.appointments.snapshot(aid)
-        if snap is None:
-            continue
-        for r in snap.reminders:
-            delivered = late = ""
-            if r.state == "sent" and r.changed_at:
-                delivered = f"{r.changed_at:%m-%d %H:%M:%S}"
-                seconds = (r.changed_at - r.due_at).total_seconds()
-                lateness.append(seconds)
-                late = f"{seconds / 60:.0f} min"
-            rule = r.rule + (f"#{r.medicine + 1}" if r.medicine is not None else "")
-            print(
-                f"{aid:<10} {r.version:>1} {rule:<21} {r.channel:<6} {r.state:<9} "
-                f"{r.due_at:%m-%d %H:%M:%S} {delivered:<16} {late:>8}"
-                + (f"  ({r.reason})" if r.reason and r.state != "sent" else "")
-            )
-    if lateness:
-        lateness.sort()
-        print(
-            f"\n{len(lateness)} delivered; lateness in virtual time: median "
-            f"{lateness[len(lateness) // 2] / 60:.0f} min, max {lateness[-1] / 60:.0f} min, "
-            f"none early: {min(lateness) >= 0}. (At this clock speed one 0.1 s dispatch tick "
-            "spans many virtual minutes; in real time lateness is bounded by "
-            "REMINDERS_DISPATCH_INTERVAL.)"
-        )
+
+
+def _command() -> str:
+    """How the reader runs ``reminders``: the venv's script beside this Python, as a path
+    relative to here when it is under it (``.venv/bin/reminders`` after ``make demo``)."""
+    script = Path(sys.executable).parent / "reminders"
+    return _shown(script) if script.exists() else "reminders"
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def _cleanup(client: redis.Redis, prefix: str, queue: str) -> None:
