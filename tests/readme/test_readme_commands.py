@@ -25,7 +25,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -36,6 +35,7 @@ import pytest
 
 from reminders.devtools.embedded_redis import EmbeddedRedis
 from tests.factories import ROOT
+from tests.helpers import wait_until
 from tests.readme.blocks import FILE, NOT_RUNNABLE, SHELL, WITH_API, Block, parse
 
 README = ROOT / "README.md"
@@ -166,13 +166,14 @@ class Checkout:
             stderr=subprocess.STDOUT,
         )
         log.close()
-        deadline = time.monotonic() + 60
-        while not _answers(f"http://127.0.0.1:{API_PORT}/health"):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                _stop(proc)
-                tail = (self.root.parent / "api.log").read_text(errors="replace")[-3000:]
-                pytest.fail(f"reminders serve did not start:\n{tail}")
-            time.sleep(0.1)  # polling the port, not waiting a fixed time
+        url = f"http://127.0.0.1:{API_PORT}/health"
+        # A timeout is reported below, with the server's log.
+        with contextlib.suppress(AssertionError):
+            wait_until(lambda: proc.poll() is not None or _answers(url), 60, "reminders serve")
+        if proc.poll() is not None or not _answers(url):
+            _stop(proc)
+            tail = (self.root.parent / "api.log").read_text(errors="replace")[-3000:]
+            pytest.fail(f"reminders serve did not start:\n{tail}")
         return proc
 
 
