@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from reminders.api.validation import parse
-from reminders.model import Appointment
+from reminders.model import Appointment, ReminderState
+from reminders.store.record import ReminderRecord
 
 
 def appointment_data(**overrides: Any) -> dict[str, Any]:
@@ -76,3 +77,31 @@ INTEGRATION = "integration-token-0123456789"
 STAFF = "staff-token-abcdefghijklmnop"
 AS_INTEGRATION = {"Authorization": f"Bearer {INTEGRATION}"}
 AS_STAFF = {"Authorization": f"Bearer {STAFF}"}
+
+
+def sms_record(
+    appointment_id: str,
+    rule: str,
+    state: ReminderState,
+    at: datetime,
+    *,
+    version: int = 1,
+    medicine: int | None = None,
+    reason: str = "",
+) -> ReminderRecord:
+    """One SMS reminder's record as the store holds it, due at ``at`` with six hours to go."""
+    med = "-" if medicine is None else str(medicine)
+    return ReminderRecord(
+        id=f"{appointment_id}:{version}:{rule}:{med}:sms",
+        appointment_id=appointment_id,
+        version=version,
+        rule=rule,
+        medicine=medicine,
+        channel="sms",
+        message=rule,
+        state=state,
+        due_at=at,
+        nominal_at=at,
+        deadline=at + timedelta(hours=6),
+        reason=reason,
+    )

@@ -10,6 +10,7 @@ from typing import Any
 from reminders.devtools.demo_report import MEANING, STATE_ORDER, summarize, tally
 from reminders.model import ReminderState
 from reminders.store.record import ReminderRecord
+from tests.factories import sms_record
 
 S = ReminderState
 T0 = datetime(2027, 3, 20, 8, 0, tzinfo=UTC)
@@ -18,20 +19,8 @@ T0 = datetime(2027, 3, 20, 8, 0, tzinfo=UTC)
 def rec(
     rule: str, state: ReminderState, due: float, *, version: int = 1, reason: str = ""
 ) -> ReminderRecord:
-    at = T0 + timedelta(minutes=due)
-    return ReminderRecord(
-        id=f"A1:{version}:{rule}:-:sms",
-        appointment_id="A1",
-        version=version,
-        rule=rule,
-        medicine=None,
-        channel="sms",
-        message=rule,
-        state=state,
-        due_at=at,
-        nominal_at=at,
-        deadline=at + timedelta(hours=6),
-        reason=reason,
+    return sms_record(
+        "A1", rule, state, T0 + timedelta(minutes=due), version=version, reason=reason
     )
 
 

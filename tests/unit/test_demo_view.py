@@ -21,6 +21,7 @@ from reminders.devtools.demo_report import summarize, tally
 from reminders.devtools.demo_view import DemoView, Person
 from reminders.model import ReminderState
 from reminders.store.record import ReminderRecord
+from tests.factories import sms_record
 
 T0 = datetime(2027, 3, 20, 8, 0, tzinfo=UTC)
 PEOPLE = {
@@ -191,18 +192,4 @@ def _rec(
     reason: str = "",
 ) -> ReminderRecord:
     at = T0 + timedelta(minutes=due)
-    med = "-" if medicine is None else str(medicine)
-    return ReminderRecord(
-        id=f"{aid}:1:{rule}:{med}:sms",
-        appointment_id=aid,
-        version=1,
-        rule=rule,
-        medicine=medicine,
-        channel="sms",
-        message=rule,
-        state=state,
-        due_at=at,
-        nominal_at=at,
-        deadline=at + timedelta(hours=6),
-        reason=reason,
-    )
+    return sms_record(aid, rule, state, at, medicine=medicine, reason=reason)
