@@ -93,7 +93,7 @@ class Services:
                 self.settings,
                 sendlog=self.store.sendlog,
                 outbox=self.store.outbox,
-                bucket=self.store.bucket,
+                gate=self.store.sms_gate,
                 clock=self.clock,
             )
         return self._channels

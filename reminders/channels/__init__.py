@@ -5,7 +5,8 @@ from reminders.channels.base import (
     Channel,
     DeliveryError,
     Outgoing,
-    RateLimit,
+    RecipientBlocked,
+    SendGate,
     SendLog,
     StatusReport,
 )
@@ -15,7 +16,8 @@ __all__ = [
     "Channel",
     "DeliveryError",
     "Outgoing",
-    "RateLimit",
+    "RecipientBlocked",
+    "SendGate",
     "SendLog",
     "StatusReport",
 ]

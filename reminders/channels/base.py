@@ -65,7 +65,20 @@ class DeliveryError(Exception):
         return "throttled" if self.retry_after is not None else "temporary"
 
 
+class RecipientBlocked(DeliveryError):
+    """Nothing was sent: the store already says this number gets no message (the patient opted
+    out, the number cannot receive). Unlike a provider's refusal, there is nothing new to record
+    about the number."""
+
+    def __init__(self, reason: str, *, opted_out: bool) -> None:
+        super().__init__(reason, permanent=True, code="blocked", opted_out=opted_out,
+                         unreachable=True)  # fmt: skip
+
+
 class Channel(Protocol):
+    """Optionally ``admits_recipients = True``: send() itself refuses a number the store blocks
+    (``RecipientBlocked``, from its ``SendGate``), so delivery does not ask the store first."""
+
     name: str
 
     def send(self, message: Outgoing) -> str:
@@ -134,7 +147,26 @@ class OutboxLog(Protocol):
     def messages(self) -> list[dict[str, Any]]: ...
 
 
-class RateLimit(Protocol):
-    """A sender's shared rate: ``take(cost)`` is 0.0 when granted, else seconds to wait."""
+class Admission(Protocol):
+    """A ``SendGate``'s answer. Unless admitted (no wait, no block), nothing was taken or noted."""
 
-    def take(self, cost: float = 1.0) -> float: ...
+    @property
+    def wait(self) -> float:
+        """Seconds until the sender's shared rate has room; 0.0 when admitted."""
+        ...
+
+    @property
+    def blocked(self) -> str | None:
+        """Why this number must get no SMS (the patient opted out, the number is unusable)."""
+        ...
+
+    @property
+    def opted_out(self) -> bool: ...
+
+
+class SendGate(Protocol):
+    """Admits one SMS in one atomic step: the number is not blocked, the sender's shared rate
+    has room for ``cost`` segments (then taken), and ``memo`` is noted in the send log under
+    (``memo_kind``, ``rid``), as ``SendLog.remember`` would."""
+
+    def admit(self, to: str, cost: float, memo_kind: str, rid: str, memo: str) -> Admission: ...

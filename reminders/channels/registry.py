@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from reminders.channels.base import Channel, OutboxLog, RateLimit, SendLog
+from reminders.channels.base import Channel, OutboxLog, SendGate, SendLog
 from reminders.clock import Clock
 from reminders.model import CHANNELS
 from reminders.settings import ImproperlyConfigured, Settings
@@ -22,7 +22,7 @@ def build(
     *,
     sendlog: SendLog,
     outbox: OutboxLog,
-    bucket: Callable[[str, float], RateLimit],
+    gate: Callable[[str, float], SendGate],
     clock: Clock,
 ) -> dict[str, Channel]:
     """channel name (sms, email) -> the configured channel; the first kind named wins."""
@@ -35,7 +35,7 @@ def build(
             for name in CHANNELS:
                 out.setdefault(name, OutboxChannel(name, outbox, clock, echo))
         elif kind == "twilio":
-            out["sms"] = _twilio(settings, sendlog, bucket, clock)
+            out["sms"] = _twilio(settings, sendlog, gate, clock)
         elif kind == "smtp":
             from reminders.channels.smtp.transport import SmtpEmail  # noqa: PLC0415
 
@@ -46,7 +46,7 @@ def build(
 
 
 def _twilio(
-    s: Settings, sendlog: SendLog, bucket: Callable[[str, float], RateLimit], clock: Clock
+    s: Settings, sendlog: SendLog, gate: Callable[[str, float], SendGate], clock: Clock
 ) -> Channel:
     from twilio.rest import Client  # noqa: PLC0415 - only SMS workers need the SDK
 
@@ -62,7 +62,7 @@ def _twilio(
         Client(t.account_sid, t.auth_token, http_client=http),
         sendlog,
         clock,
-        bucket(sender, t.rate_per_second),
+        gate(sender, t.rate_per_second),
         messaging_service_sid=t.messaging_service_sid,
         from_number=t.from_number,
         public_base_url=s.public_base_url,

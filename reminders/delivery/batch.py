@@ -7,6 +7,8 @@ connection pool, the catalogs). The batch thread loops: one round trip (``store.
 the Outcomes of the sends that ended since the last one and begins (begin.lua) as many claims as
 there are idle senders; each begun reminder goes to a sender at once, which re-checks what
 begin.lua cannot (opt-out, unusable number, lease), renders and sends, exactly as ``deliver``.
+What the send learns for the send log (the provider's id, and that this reminder owns it) goes
+with its Outcome in that next round trip rather than one of its own (``SendLog.deferring``).
 
 Why begin just before a send, not the whole batch at first: a reminder is taken into sending
 (re-checking cancel, reschedule, hold and deadline) only when a sender is free for it, so the
@@ -42,8 +44,9 @@ from reminders.channels import Channel
 from reminders.delivery.deliver import attempt, ended_as, queue_record
 from reminders.delivery.outcomes import DeliveryConfig, Outcome
 from reminders.model import Appointment
-from reminders.store import ReminderRecord, Store, StoreUnavailable
+from reminders.store import Begun, ReminderRecord, Store, StoreUnavailable
 from reminders.store.batch import Batch
+from reminders.store.sendlog import Owned
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +69,7 @@ def deliver_batch(
     todo = deque(pairs)
     ended: dict[str, str] = {}
     appointments: dict[bytes, Appointment] = {}
-    running: dict[Future[Outcome], tuple[ReminderRecord, str]] = {}
+    running: dict[Future[tuple[Outcome, list[Owned]]], tuple[ReminderRecord, str]] = {}
     with ThreadPoolExecutor(senders, thread_name_prefix="send") as pool:
         while todo or running:
             done = [f for f in running if f.done()]
@@ -76,12 +79,13 @@ def deliver_batch(
             for f in done:
                 rec, token = running.pop(f)
                 try:
-                    o = f.result()
+                    o, owned = f.result()
                 except StoreUnavailable as exc:
                     # Its lease runs out and it is looked up before any resend (claim.lua).
                     log.warning("%s: Redis failed during the send (%s)", rec.id, type(exc).__name__)
                     ended[rec.id] = "unrecorded"
                     continue
+                store.sendlog.queue_owned(step.pipe, owned)  # before its Outcome, same trip
                 recorded.append((rec, o, queue_record(step, rec, token, o, at)))
             starting = [todo.popleft() for _ in range(min(senders - len(running), len(todo)))]
             begins = [
@@ -96,8 +100,21 @@ def deliver_batch(
                 if begun.status != "ok" or begun.record is None:
                     ended[rid] = begun.status
                     continue
-                future = pool.submit(attempt, store, begun, channels, now, config)
+                future = pool.submit(_attempt_holding, store, begun, channels, now, config)
                 running[future] = (begun.record, token)
             if running and not any(f.done() for f in running):
                 wait(running, return_when=FIRST_COMPLETED)
     return ended
+
+
+def _attempt_holding(
+    store: Store,
+    begun: Begun,
+    channels: Mapping[str, Channel],
+    now: Callable[[], datetime],
+    config: DeliveryConfig,
+) -> tuple[Outcome, list[Owned]]:
+    """``attempt``, with what its send learnt for the send log (the provider's id and who owns
+    it) held back to go with its Outcome in the next round trip, not one of its own."""
+    with store.sendlog.deferring() as owned:
+        return attempt(store, begun, channels, now, config), owned

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from reminders.channels import Channel, DeliveryError, Outgoing
+from reminders.channels import Channel, DeliveryError, Outgoing, RecipientBlocked
 from reminders.delivery import fallback, outcomes
 from reminders.delivery.outcomes import DeliveryConfig, Outcome
 from reminders.i18n import render
@@ -17,7 +17,7 @@ from reminders.i18n.locales import normalize
 from reminders.i18n.render import RenderError
 from reminders.i18n.segments import segments
 from reminders.model import Appointment
-from reminders.store import Begun, Patch, ReminderRecord, Store, StoreUnavailable
+from reminders.store import Begun, Patch, ReminderRecord, SmsBlock, Store, StoreUnavailable
 from reminders.store.batch import Batch
 from reminders.store.stats import Ended
 
@@ -95,25 +95,18 @@ def _attempt(
 ) -> Outcome:
     channel = channels.get(rec.channel)
     if rec.check_before_resend and channel is not None:
-        # An earlier attempt may have gone out: what the provider has is the truth, recorded
-        # whatever happened to the appointment since.
-        try:
-            earlier = channel.find_sent(rec.id)
-        except DeliveryError as exc:
-            _channel_health(store, rec.channel, now(), exc)
-            return outcomes.lookup_failed(exc, rec, now(), config)
-        if earlier is not None:
-            return outcomes.sent(earlier, why="found sent after a lost outcome")
-        if if_not_sent is not None:
-            return outcomes.ended(*if_not_sent)
+        looked_up = _earlier_send(store, rec, channel, now, config, if_not_sent)
+        if looked_up is not None:
+            return looked_up
     address = _address(appt, rec.channel)
     allowed = rec.channel in appt.patient.channels or rec.fallback_for is not None
     if channel is None or address is None or not allowed:
         return outcomes.ended("skipped", f"channel {rec.channel} is no longer allowed")
-    if rec.channel == "sms" and (block := store.contacts.sms_block(address)):
-        return fallback.when_sms_unusable(
-            appt, rec, block.reason, now(), config.is_safety, opted_out=block.opted_out
-        )
+    # A channel that admits each send itself (one atomic step with its rate limit) refuses a
+    # blocked number in send(); for any other, the store is asked here.
+    checked_in_send = getattr(channel, "admits_recipients", False)
+    if rec.channel == "sms" and not checked_in_send and (block := _sms_block(store, address)):
+        return _blocked(appt, rec, block, now(), config)
     try:
         out = render(
             rec.message,
@@ -127,6 +120,8 @@ def _attempt(
             config.optional(appt.procedure.type, rec.rule),
         )
     except RenderError as exc:
+        if rec.channel == "sms" and checked_in_send and (block := _sms_block(store, address)):
+            return _blocked(appt, rec, block, now(), config)  # as if it had been asked first
         log.error("render failed for %s: %s", rec.id, exc)
         return outcomes.ended("failed", "the message could not be rendered")
     fallback_note = "; ".join(out.fallbacks) or _not_theirs(appt.patient.locale, out.locale)
@@ -144,6 +139,8 @@ def _attempt(
     started = time.perf_counter()  # the provider's own time, whatever the service clock
     try:
         provider_id = channel.send(message)
+    except RecipientBlocked as exc:
+        return _blocked(appt, rec, exc, now(), config)
     except DeliveryError as exc:
         at, took = now(), time.perf_counter() - started
         _channel_health(store, rec.channel, at, exc)
@@ -163,6 +160,45 @@ def _attempt(
     spent = segments(out.text) if rec.channel == "sms" else 0
     o = outcomes.sent(provider_id, locale=out.locale, fallback=fallback_note, sms_segments=spent)
     return replace(o, channel_ok=True, send_seconds=took)
+
+
+def _earlier_send(
+    store: Store,
+    rec: ReminderRecord,
+    channel: Channel,
+    now: Callable[[], datetime],
+    config: DeliveryConfig,
+    if_not_sent: tuple[str, str] | None,
+) -> Outcome | None:
+    """An earlier attempt may have gone out: what the provider has is the truth, recorded
+    whatever happened to the appointment since. None: nothing was sent, go on."""
+    try:
+        earlier = channel.find_sent(rec.id)
+    except DeliveryError as exc:
+        _channel_health(store, rec.channel, now(), exc)
+        return outcomes.lookup_failed(exc, rec, now(), config)
+    if earlier is not None:
+        return outcomes.sent(earlier, why="found sent after a lost outcome")
+    if if_not_sent is not None:
+        return outcomes.ended(*if_not_sent)
+    return None
+
+
+def _sms_block(store: Store, address: str) -> SmsBlock | None:
+    return store.contacts.sms_block(address)
+
+
+def _blocked(
+    appt: Appointment,
+    rec: ReminderRecord,
+    block: SmsBlock | RecipientBlocked,
+    at: datetime,
+    config: DeliveryConfig,
+) -> Outcome:
+    """The number opted out or cannot receive, as the store already knows: nothing was sent."""
+    return fallback.when_sms_unusable(
+        appt, rec, block.reason, at, config.is_safety, opted_out=block.opted_out
+    )
 
 
 def _channel_health(store: Store, channel: str, at: datetime, exc: DeliveryError) -> None:

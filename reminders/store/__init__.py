@@ -18,12 +18,12 @@ from reminders.store.intake import Intake
 from reminders.store.keys import Keys
 from reminders.store.ops import Ops
 from reminders.store.purge import Purge
-from reminders.store.ratelimit import TokenBucket
 from reminders.store.record import Patch, ReminderRecord
 from reminders.store.reminders import Begun, Reminders
 from reminders.store.schedules import Schedules, ScheduleVersion, ScheduleVersionConflict
 from reminders.store.sendlog import Outbox, SendLog
 from reminders.store.sessions import Sessions
+from reminders.store.sms_gate import SmsGate
 from reminders.store.stats import HourFigures, Stats
 from reminders.store.totals import Totals
 from reminders.store.users import Users
@@ -65,9 +65,9 @@ class Store:
         self.stats = Stats(client, keys, self.totals)
         self.intake = Intake(client, keys, remember=retention_days * DAY)
 
-    def bucket(self, sender: str, per_second: float) -> TokenBucket:
-        """The shared rate limit of one SMS sender."""
-        return TokenBucket(self.r, self.keys.rate(sender), per_second)
+    def sms_gate(self, sender: str, per_second: float) -> SmsGate:
+        """What admits each SMS of one sender: opt-outs, unusable numbers, its shared rate."""
+        return SmsGate(self.r, self.keys, self.contacts.fingerprints, sender, per_second)
 
 
 __all__ = [

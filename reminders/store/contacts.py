@@ -53,6 +53,17 @@ class SmsBlock:
     opted_out: bool = False
 
 
+def block_for(opted_out: bool, unusable_mark: bytes | str | None) -> SmsBlock | None:
+    """The block an opt-out or an unusable mark (its stored JSON) puts on a number; an opt-out
+    is named first, as it is the patient's own wish."""
+    if opted_out:
+        return SmsBlock("the patient opted out of SMS", opted_out=True)
+    if unusable_mark:
+        entry = json.loads(unusable_mark)
+        return SmsBlock(f"the number cannot receive SMS ({entry['code']}: {entry['reason']})")
+    return None
+
+
 class Contacts:
     def __init__(
         self,
@@ -144,20 +155,15 @@ class Contacts:
         return [json.loads(x) for x in reversed(self.r.lrange(self.keys.staff_audit, -limit, -1))]
 
     def sms_block(self, phone: str) -> SmsBlock | None:
-        """Why SMS to ``phone`` must not be tried, or None (one round trip: asked before every
-        SMS)."""
+        """Why SMS to ``phone`` must not be tried, or None (one round trip; a send asks the
+        same in its admission, ``store.sms_gate``)."""
         with self.r.pipeline(transaction=False) as pipe:
             pipe.hget(self.keys.unusable, phone)
             pipe.hexists(self.keys.optout, phone)
             for candidate in self.fingerprints.candidates(phone):
                 pipe.hexists(self.keys.optout_fingerprints, candidate)
             raw, *opted_out = pipe.execute()
-        if any(opted_out):
-            return SmsBlock("the patient opted out of SMS", opted_out=True)
-        if raw:
-            entry = json.loads(raw)
-            return SmsBlock(f"the number cannot receive SMS ({entry['code']}: {entry['reason']})")
-        return None
+        return block_for(any(opted_out), raw)
 
     def _log(self, phone: str, at: datetime, kind: str, **more: str) -> None:
         entry = {"at": at.isoformat(), "type": kind, "phone": phone, **more}

@@ -27,7 +27,6 @@ from reminders.channels.twilio.http import ConfiguredHttpClient
 from reminders.channels.twilio.transport import TwilioSms
 from reminders.delivery import DeliveryConfig, deliver, dispatch_tick
 from reminders.store import Store
-from reminders.store.ratelimit import TokenBucket
 
 ACCOUNT_SID = "AC" + "0" * 32
 AUTH_TOKEN = "test-auth-token-1234567890abcdef"
@@ -245,7 +244,7 @@ def sms_channel(
         Client(ACCOUNT_SID, fake.auth_token, http_client=http),
         Store(client, prefix).sendlog,
         clock,
-        TokenBucket(client, f"{prefix}:rate:sms:test", rate),
+        Store(client, prefix).sms_gate("test", rate),
         messaging_service_sid="" if from_number else MESSAGING_SERVICE,
         from_number=from_number,
         public_base_url=PUBLIC,

@@ -1,8 +1,9 @@
 """SMS through Twilio's Messages API with the official SDK.
 
-One outbound call point (``client.messages.create``). Before it, a shared rate limit keeps the
-sender under its rate, and a note of the attempt goes to the send log so that a send whose
-answer was lost (a read timeout) can later be looked up instead of sent twice."""
+One outbound call point (``client.messages.create``). Before it, one admission (``SendGate``)
+refuses a number that opted out or cannot receive, keeps the sender under its shared rate, and
+notes the attempt in the send log, so that a send whose answer was lost (a read timeout) can
+later be looked up instead of sent twice."""
 
 from __future__ import annotations
 
@@ -14,7 +15,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from reminders.channels.base import DeliveryError, Outgoing, RateLimit, SendLog
+from reminders.channels.base import (
+    Admission,
+    DeliveryError,
+    Outgoing,
+    RecipientBlocked,
+    SendGate,
+    SendLog,
+)
 from reminders.channels.twilio.errors import classify
 from reminders.channels.twilio.webhook import status_callback_url
 from reminders.clock import Clock
@@ -27,13 +35,16 @@ _SMART = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "
 
 class TwilioSms:
     name = "sms"
+    # send() refuses an opted-out or unusable number itself, in the same atomic admission that
+    # takes the rate and notes the attempt (``SendGate``): delivery need not ask first.
+    admits_recipients = True
 
     def __init__(
         self,
         client: Any,  # twilio.rest.Client
         sendlog: SendLog,
         clock: Clock,
-        bucket: RateLimit,
+        gate: SendGate,
         *,
         messaging_service_sid: str = "",
         from_number: str = "",
@@ -47,7 +58,7 @@ class TwilioSms:
         self.client = client
         self.sendlog = sendlog
         self.clock = clock
-        self.bucket = bucket
+        self.gate = gate
         self.sender = (
             {"messaging_service_sid": messaging_service_sid}
             if messaging_service_sid
@@ -59,9 +70,11 @@ class TwilioSms:
         self.sleep = sleep
 
     def send(self, message: Outgoing) -> str:
+        # Real time, not the service clock: it is compared with Twilio's own timestamps.
+        memo = {"to": message.to, "at": time.time(), "sha": _digest(message.text)}
         # Carriers meter senders by segment: a 3-segment reminder costs three sends.
-        self._take_token(segments(message.text))
-        now = self.clock.now()
+        self._admit(message, segments(message.text), json.dumps(memo))
+        now = self.clock.now()  # after any wait for the rate: the validity counts from here
         params: dict[str, Any] = {
             "to": message.to,
             "body": message.text,
@@ -74,9 +87,6 @@ class TwilioSms:
             )
         if message.deadline is not None:
             params["validity_period"] = validity_period(message.deadline, now)
-        # Real time, not the service clock: it is compared with Twilio's own timestamps.
-        memo = {"to": message.to, "at": time.time(), "sha": _digest(message.text)}
-        self.sendlog.remember("sms:try", message.reminder_id, json.dumps(memo))
         try:
             created = self.client.messages.create(**params)
         except Exception as exc:
@@ -126,15 +136,22 @@ class TwilioSms:
         self.sendlog.remember("sms:sid", reminder_id, candidates[0])
         return candidates[0]
 
-    def _take_token(self, cost: int) -> None:
-        wait = self.bucket.take(cost)
-        if 0 < wait <= self.max_wait:
-            self.sleep(wait)
-            wait = self.bucket.take(cost)
-        if wait > 0:
+    def _admit(self, message: Outgoing, cost: int, memo: str) -> None:
+        """Wait for the shared rate up to ``max_wait``; raise unless admitted (then the attempt
+        is noted in the send log)."""
+        admitted: Admission = self.gate.admit(
+            message.to, cost, "sms:try", message.reminder_id, memo
+        )
+        if 0 < admitted.wait <= self.max_wait:
+            self.sleep(admitted.wait)
+            admitted = self.gate.admit(message.to, cost, "sms:try", message.reminder_id, memo)
+        if admitted.blocked is not None:
+            raise RecipientBlocked(admitted.blocked, opted_out=admitted.opted_out)
+        if admitted.wait > 0:
             raise DeliveryError(
-                "sender rate limit reached", permanent=False, code="throttled", retry_after=wait
-            )
+                "sender rate limit reached", permanent=False, code="throttled",
+                retry_after=admitted.wait,
+            )  # fmt: skip
 
 
 def validity_period(deadline: datetime, now: datetime) -> int:

@@ -216,3 +216,36 @@ def test_a_safety_sms_the_provider_refuses_falls_back_to_email_in_the_next_batch
     recorder, _ = mail
     assert any("patient2@example.org" in str(m["To"]) for m in recorder.received)
     assert world.record(twin).state is ReminderState.SENT
+
+
+def test_an_opt_out_arriving_mid_batch_stops_the_send_it_precedes(
+    world: World, fake: FakeTwilio
+) -> None:
+    """The opt-out check is part of each send's admission (one atomic step with the rate limit
+    and the attempt's memo), so a STOP recorded after the batch began still holds."""
+    for n in range(1, 4):
+        world.book(n)
+
+    def stop_two(form: dict[str, str]) -> None:
+        if form["To"] == phone(1):
+            world.store.contacts.opt_out(phone(2), world.clock.now(), source="inbound STOP")
+
+    fake.on_create = stop_two
+    ended = world.deliver(sorted(world.claim()), senders=1)
+    assert ended == {sms(1): "sent", sms(2): "skipped", sms(3): "sent"}
+    assert sorted(c["To"] for c in fake.creates) == [phone(1), phone(3)]
+    assert world.record(sms(2)).reason == "the patient opted out of SMS"
+    assert world.store.sendlog.recall("sms:try", sms(2)) is None  # never an attempt
+
+
+def test_what_a_send_learnt_is_in_the_send_log_with_its_outcome(world: World) -> None:
+    """The provider's id and who owns it go with the Outcome's round trip, and are there for a
+    later lookup exactly as after a single delivery."""
+    for n in range(1, 4):
+        world.book(n)
+    assert set(world.deliver(world.claim()).values()) == {"sent"}
+    for n in range(1, 4):
+        sid = world.record(sms(n)).provider_id
+        assert world.store.sendlog.recall("sms:sid", sms(n)) == sid
+        assert world.store.sendlog.recall("sms:owner", sid) == sms(n)
+        assert world.channels["sms"].find_sent(sms(n)) == sid
