@@ -151,7 +151,8 @@ class Fake:
             return [(float(t), str(to)) for t, to in json.loads(r.read())]
 
     def count(self) -> int:
-        return len(self.creates())
+        with urllib.request.urlopen(f"{self.url}/_bench/count", timeout=30) as r:
+            return int(json.loads(r.read())["count"])
 
     def reset(self) -> None:
         req = urllib.request.Request(f"{self.url}/_bench/reset", data=b"", method="POST")
@@ -294,7 +295,12 @@ def ours_env(w: World, fake: Fake) -> dict[str, str]:
         # The shared rate limit is on the path (every send takes its tokens) but not the bound.
         "SMS_RATE_PER_SECOND": "1000000",
         "PYTHONPATH": str(ROOT),
+        **OURS_SETTINGS,
     }
+
+
+# --set: our workers' settings other than the defaults, for trying one out.
+OURS_SETTINGS: dict[str, str] = {}
 
 
 class Ours:
@@ -524,7 +530,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--trickle", type=int, default=300, help="reminders for the lateness run (0: none)"
     )
+    p.add_argument(
+        "--set", action="append", default=[], metavar="NAME=VALUE",
+        help="a setting of our workers other than its default (REMINDERS_SEND_THREADS=4)",
+    )  # fmt: skip
+    p.add_argument("--designs", default="ours,sample,floor", help="which designs to run")
     args = p.parse_args(argv)
+    OURS_SETTINGS.update(dict(item.split("=", 1) for item in args.set))
+    designs = set(args.designs.split(","))
     sizes = [2000] if args.quick else [int(x) for x in args.sizes.split(",")]
     latencies = [float(x) for x in args.latencies.split(",")]
     repeat = 1 if args.quick else args.repeat
@@ -539,20 +552,21 @@ def main(argv: list[str] | None = None) -> int:
             for latency in latencies:
                 fake = Fake(procs, latency)
                 try:
-                    ours = Ours(w, fake)
+                    ours = Ours(w, fake) if "ours" in designs else None
                     try:
-                        for rep in range(repeat):
+                        for rep in range(repeat if ours else 0):
                             for n in sizes:
                                 progress(f"ours, {latency * 1000:.0f} ms, {n}, run {rep + 1}")
-                                results[("ours", latency, n)].append(ours.burst(n))
-                        if latency and args.trickle:
+                                results[("ours", latency, n)].append(ours.burst(n))  # type: ignore[union-attr]
+                        if ours and latency and args.trickle:
                             progress(f"ours, lateness of {args.trickle} reminders due over 30 s")
                             trickle.append(ours.trickle(args.trickle, 30.0))
                     finally:
-                        ours.stop()
+                        if ours:
+                            ours.stop()
                     sample = Sample(w, fake)
                     try:
-                        for rep in range(repeat):
+                        for rep in range(repeat if "sample" in designs else 0):
                             for n in sizes:
                                 progress(f"sample, {latency * 1000:.0f} ms, {n}, run {rep + 1}")
                                 results[("sample", latency, n)].append(
@@ -560,7 +574,7 @@ def main(argv: list[str] | None = None) -> int:
                                 )
                     finally:
                         sample.stop()
-                    for rep in range(repeat):
+                    for rep in range(repeat if "floor" in designs else 0):
                         for n in sizes:
                             progress(f"SDK alone, {latency * 1000:.0f} ms, {n}, run {rep + 1}")
                             results[("floor", latency, n)].append(
@@ -574,6 +588,8 @@ def main(argv: list[str] | None = None) -> int:
             server.stop()
     print(f"Delivery throughput, {os.cpu_count()} cores, medians of {repeat} run(s); load average "
           f"before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f}")  # fmt: skip
+    if OURS_SETTINGS:
+        print("Our workers' settings other than the defaults: " + ", ".join(f"{k}={v}" for k, v in sorted(OURS_SETTINGS.items())))
     print(table(results, sizes, latencies))
     if trickle:
         p50 = statistics.median(t[0] for t in trickle)

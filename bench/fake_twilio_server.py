@@ -2,8 +2,10 @@
 delivery benchmark, so that its work does not share a core's GIL with what it measures.
 
 ``python bench/fake_twilio_server.py --latency 0.15`` prints its port on the first line, then
-serves the Messages API, plus ``GET /_bench/creates`` (each create's arrival: [unix time, To])
-and ``POST /_bench/reset`` (forget every create)."""
+serves the Messages API, plus ``GET /_bench/creates`` (each create's arrival: [unix time, To]),
+``GET /_bench/count`` (how many creates: what the bench polls while a burst runs, so that its
+waiting costs the cores it measures next to nothing) and ``POST /_bench/reset`` (forget every
+create)."""
 
 from __future__ import annotations
 
@@ -31,6 +33,8 @@ class BenchTwilio(FakeTwilio):
     def _read(self, h: BaseHTTPRequestHandler) -> None:
         if h.path == "/_bench/creates":
             return _answer_list(h, self.arrivals)
+        if h.path == "/_bench/count":
+            return _answer(h, 200, {"count": len(self.arrivals)})
         super()._read(h)
 
     def _create(self, h: BaseHTTPRequestHandler) -> None:

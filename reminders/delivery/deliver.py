@@ -105,7 +105,11 @@ def _attempt(
     # A channel that admits each send itself (one atomic step with its rate limit) refuses a
     # blocked number in send(); for any other, the store is asked here.
     checked_in_send = getattr(channel, "admits_recipients", False)
-    if rec.channel == "sms" and not checked_in_send and (block := _sms_block(store, address)):
+    if (
+        rec.channel == "sms"
+        and not checked_in_send
+        and (block := store.contacts.sms_block(address))
+    ):
         return _blocked(appt, rec, block, now(), config)
     try:
         out = render(
@@ -120,7 +124,11 @@ def _attempt(
             config.optional(appt.procedure.type, rec.rule),
         )
     except RenderError as exc:
-        if rec.channel == "sms" and checked_in_send and (block := _sms_block(store, address)):
+        if (
+            rec.channel == "sms"
+            and checked_in_send
+            and (block := store.contacts.sms_block(address))
+        ):
             return _blocked(appt, rec, block, now(), config)  # as if it had been asked first
         log.error("render failed for %s: %s", rec.id, exc)
         return outcomes.ended("failed", "the message could not be rendered")
@@ -182,10 +190,6 @@ def _earlier_send(
     if if_not_sent is not None:
         return outcomes.ended(*if_not_sent)
     return None
-
-
-def _sms_block(store: Store, address: str) -> SmsBlock | None:
-    return store.contacts.sms_block(address)
 
 
 def _blocked(

@@ -5,9 +5,11 @@ the sends a delivery batch has under way at once."""
 
 from __future__ import annotations
 
+import json
 import os
+from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from requests import PreparedRequest
 from requests.adapters import HTTPAdapter
@@ -19,6 +21,14 @@ from twilio.http.response import Response
 
 DEFAULT_API_BASE = "https://api.twilio.com"
 _PROXIES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
+
+
+def _form(data: dict[str, object]) -> Iterator[tuple[str, object]]:
+    """requests' form pairs: a list's items one by one under its key, None left out."""
+    for key, value in data.items():
+        for item in value if isinstance(value, (list, tuple)) else (value,):
+            if item is not None:
+                yield key, item
 
 
 def proxies_configured() -> bool:
@@ -106,15 +116,22 @@ class ConfiguredHttpClient(TwilioHttpClient):  # type: ignore[misc]
         self._test_only_last_response = None
         self._test_only_last_request = TwilioRequest(**kwargs)
         prepped = PreparedRequest()
-        prepped.prepare(
-            method=verb,
-            url=url,
-            headers=merge_setting(headers, self.session.headers, dict_class=CaseInsensitiveDict),
-            data=body or [],
-            json=as_body,
-            params=dict(params or {}),  # type: ignore[arg-type]
-            auth=auth,
+        prepped.prepare_method(verb)
+        prepped.prepare_url(url, dict(params or {}))  # type: ignore[arg-type]
+        prepped.prepare_headers(
+            merge_setting(headers, self.session.headers, dict_class=CaseInsensitiveDict)
         )
+        # The body encoded here, not by prepare_body: the same form encoding, without its
+        # generic type checks (a tenth of a send's CPU); there are no cookies to prepare.
+        if as_json:
+            prepped.body = json.dumps(as_body, allow_nan=False).encode()
+            prepped.headers.setdefault("Content-Type", "application/json")
+        elif data:
+            prepped.body = urlencode(list(_form(data)))
+            prepped.headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+        prepped.prepare_content_length(prepped.body)
+        prepped.prepare_auth(auth)
+        prepped.prepare_hooks({})
         answer = self.adapter.send(
             prepped,
             timeout=self.timeout if timeout is None else timeout,

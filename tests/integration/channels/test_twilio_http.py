@@ -1,0 +1,68 @@
+"""The SDK's requests as they leave our HTTP client: straight to the connection pool (no
+proxies configured) they are byte for byte what the SDK's own path through a requests session
+sends, so the shortcut changes nothing a server sees."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from twilio.rest import Client
+
+from reminders.channels.twilio.http import ConfiguredHttpClient
+
+SID = "AC" + "0" * 32
+
+
+class Capture(BaseHTTPRequestHandler):
+    seen: list[tuple[str, str, dict[str, str], bytes]] = []
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.seen.append((self.command, self.path, dict(self.headers.items()), body))
+        answer = b'{"sid": "SM1", "status": "queued"}'
+        self.send_response(201)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def server() -> Iterator[ThreadingHTTPServer]:
+    Capture.seen = []
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Capture)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_the_direct_path_sends_what_the_sdks_session_path_sends(
+    server: ThreadingHTTPServer,
+) -> None:
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    for trust_env in (True, False):  # True: the SDK's own path through the session
+        http = ConfiguredHttpClient(url, 2, 5, trust_env=trust_env)
+        created = Client(SID, "token", http_client=http).messages.create(
+            to="+4915112345678",
+            messaging_service_sid="MG" + "1" * 32,
+            body="Grüße: Ihr Termin ist am 3. März um 09:00 & danach 24 h nicht fahren.",
+            media_url=["https://example.org/a.png", "https://example.org/b?x=1&y=2"],
+            smart_encoded=True,
+            validity_period=3600,
+        )
+        assert created.sid == "SM1"
+    (m1, path1, headers1, body1), (m2, path2, headers2, body2) = Capture.seen
+    assert (m1, path1, body1) == (m2, path2, body2)
+    assert path1 == f"/2010-04-01/Accounts/{SID}/Messages.json"
+    assert b"MediaUrl=https%3A%2F%2Fexample.org%2Fa.png&MediaUrl=" in body1
+    assert headers1 == headers2
+    assert headers1["Content-Type"] == "application/x-www-form-urlencoded"
+    assert headers1["Authorization"].startswith("Basic ")
