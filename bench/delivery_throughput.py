@@ -589,7 +589,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Delivery throughput, {os.cpu_count()} cores, medians of {repeat} run(s); load average "
           f"before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f}")  # fmt: skip
     if OURS_SETTINGS:
-        print("Our workers' settings other than the defaults: " + ", ".join(f"{k}={v}" for k, v in sorted(OURS_SETTINGS.items())))
+        print(
+            "Our workers' settings other than the defaults: "
+            + ", ".join(f"{k}={v}" for k, v in sorted(OURS_SETTINGS.items()))
+        )
     print(table(results, sizes, latencies))
     if trickle:
         p50 = statistics.median(t[0] for t in trickle)
