@@ -39,6 +39,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime
+from typing import Any, TypeVar
 
 from reminders.channels import Channel
 from reminders.delivery.deliver import attempt, ended_as, queue_record
@@ -49,6 +50,7 @@ from reminders.store.batch import Batch
 from reminders.store.sendlog import Owned
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 
 def deliver_batch(
@@ -70,7 +72,7 @@ def deliver_batch(
     ended: dict[str, str] = {}
     appointments: dict[bytes, Appointment] = {}
     running: dict[Future[tuple[Outcome, list[Owned]]], tuple[ReminderRecord, str]] = {}
-    with ThreadPoolExecutor(senders, thread_name_prefix="send") as pool:
+    with ThreadPoolExecutor(senders, thread_name_prefix="send") if senders > 1 else _Here() as pool:
         while todo or running:
             done = [f for f in running if f.done()]
             step = Batch(store, appointments)
@@ -118,3 +120,23 @@ def _attempt_holding(
     it) held back to go with its Outcome in the next round trip, not one of its own."""
     with store.sendlog.deferring() as owned:
         return attempt(store, begun, channels, now, config), owned
+
+
+class _Here:
+    """One sender: each send runs in the batch thread itself, its Outcome recorded by the very
+    next round trip as with a pool of one, without handing every send to another thread and
+    back (the GIL's handovers cost a fast provider's sends a third more CPU)."""
+
+    def __enter__(self) -> _Here:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def submit(self, fn: Callable[..., _T], /, *args: Any) -> Future[_T]:
+        done: Future[_T] = Future()
+        try:
+            done.set_result(fn(*args))
+        except Exception as exc:  # what a pool's future would hold (StoreUnavailable above all)
+            done.set_exception(exc)
+        return done
