@@ -3,7 +3,7 @@
 to a Twilio-compatible server (``fake_twilio_server.py``, its own process) answering each create
 at once or after 150 ms, side by side in one run:
 
-- ours: real Celery workers (prefork, 2) and beat at the default settings (dispatch interval,
+- ours: real Celery workers (prefork, 2, or ``--concurrency``) and beat at the default settings (dispatch interval,
   due check, delivery batch, send threads), reminders booked in the store, claimed, delivered in
   batches with every per-reminder guarantee;
 - the Twilio sample's design (``twilio_sample.py``): one ETA task per reminder calling the SDK,
@@ -301,6 +301,8 @@ def ours_env(w: World, fake: Fake) -> dict[str, str]:
 
 # --set: our workers' settings other than the defaults, for trying one out.
 OURS_SETTINGS: dict[str, str] = {}
+# --concurrency: the prefork pool of both designs' worker, the same for both.
+POOL = [2]
 
 
 class Ours:
@@ -311,7 +313,7 @@ class Ours:
         app = [CELERY_BIN, "-A", "reminders.celery_app"]
         self.worker = w.procs.spawn(
             "ours-worker",
-            [*app, "worker", "--concurrency=2", "--loglevel=WARNING", "--without-gossip",
+            [*app, "worker", f"--concurrency={POOL[0]}", "--loglevel=WARNING", "--without-gossip",
              "--without-mingle", "-Q", "reminders,reminders.dispatch", "--hostname", f"ours-{os.getpid()}@%h"],
             env,
         )  # fmt: skip
@@ -396,7 +398,7 @@ class Sample:
         }
         self.worker = self.w.procs.spawn(
             "sample-worker",
-            [CELERY_BIN, "-A", "twilio_sample:app", "worker", "--concurrency=2", "--loglevel=WARNING",
+            [CELERY_BIN, "-A", "twilio_sample:app", "worker", f"--concurrency={POOL[0]}", "--loglevel=WARNING",
              "--without-gossip", "--without-mingle", "--hostname", f"sample-{os.getpid()}@%h"],
             env, BENCH_DIR,
         )  # fmt: skip
@@ -496,7 +498,7 @@ def fmt(v: float | None, spec: str, projected: bool = False) -> str:
 def table(
     results: dict[tuple[str, float, int], list[Figures]], sizes: list[int], latencies: list[float]
 ) -> str:
-    names = {"ours": "ours (batches, prefork 2)", "sample": "Twilio sample (task per reminder, prefork 2)",
+    names = {"ours": f"ours (batches, prefork {POOL[0]})", "sample": f"Twilio sample (task per reminder, prefork {POOL[0]})",
              "floor": "SDK alone, 1 process, sequential"}  # fmt: skip
     head = "| provider latency | burst | design | msgs/s | lateness p50 | lateness p99 | worker CPU/msg | Redis cmds/msg | Redis round trips/msg |"
     lines = [head, "|---|---|---|---|---|---|---|---|---|"]
@@ -535,7 +537,9 @@ def main(argv: list[str] | None = None) -> int:
         help="a setting of our workers other than its default (REMINDERS_SEND_THREADS=4)",
     )  # fmt: skip
     p.add_argument("--designs", default="ours,sample,floor", help="which designs to run")
+    p.add_argument("--concurrency", type=int, default=2, help="both workers' prefork pool")
     args = p.parse_args(argv)
+    POOL[0] = args.concurrency
     OURS_SETTINGS.update(dict(item.split("=", 1) for item in args.set))
     designs = set(args.designs.split(","))
     sizes = [2000] if args.quick else [int(x) for x in args.sizes.split(",")]
