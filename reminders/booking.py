@@ -224,9 +224,12 @@ def _unsent_notices(
     for slot, recs in open_.items():
         if slot in taken:
             continue
-        # All of them: a carried notice may itself be waiting for an older one in flight.
+        # All of them: a carried notice may itself be waiting for an older one in flight,
+        # and what each waits for too: that older one may have gone out since (a status
+        # callback settled it), and then the carried notice must be skipped, not sent again.
         newest_first = sorted(recs, key=lambda r: r.version, reverse=True)
         latest = newest_first[0]
+        held_by = [r.waits_for for r in newest_first if r.waits_for]
         out.append(
             PlannedReminder(
                 appointment_id=new.external_id,
@@ -239,7 +242,7 @@ def _unsent_notices(
                 due_at=now,
                 deadline=latest.deadline,
                 state=ReminderState.SCHEDULED,
-                unless_sent=tuple(r.id for r in newest_first),
+                unless_sent=tuple(dict.fromkeys([r.id for r in newest_first] + held_by)),
             )
         )
     return out

@@ -311,3 +311,34 @@ def test_a_notice_carried_twice_still_waits_for_the_first_one_in_flight(
         m for m in fake.messages.values() if "notice_reschedule" in unquote(m["status_callback"])
     ]
     assert len(sent) == 1
+
+
+def test_a_notice_carried_after_the_one_it_waited_for_went_out_is_not_sent_again(
+    fake: FakeTwilio, store: Store, epidural: Schedule, config: DeliveryConfig, world: Any
+) -> None:
+    """Version 3's notice waits for version 2's, on the wire; version 2's goes out; then one
+    more edit carries version 3's notice to version 4 before anything delivers it. Version 4
+    must see that version 2's went out (found by the chaos test: it was sent twice)."""
+    clock, chans, sms = world
+    deliver_due(store, clock, chans, config)  # the patient was told
+    later(clock, 60)
+    moved = make_appointment(procedure__start="2027-03-29T09:00:00+02:00")
+    book(store, moved, epidural, clock.now())
+    notice = "APT-1001:{}:notice_reschedule:-:sms"
+
+    def one_edit() -> None:  # while version 2's notice is on the wire
+        book(store, replace(moved, patient=replace(moved.patient, name="M. Rossi")), epidural,
+             clock.now())  # fmt: skip
+
+    sms.during = one_edit
+    assert deliver_due(store, clock, chans, config)[notice.format(2)] == "sent"
+    assert store.reminders.get(notice.format(3)).waits_for == notice.format(2)  # type: ignore[union-attr]
+    sms.during = None
+    edit = replace(moved, patient=replace(moved.patient, name="Maria Rossi-Bianchi"))
+    book(store, edit, epidural, clock.now())  # version 4 carries version 3's notice
+    later(clock, 3600)
+    assert deliver_due(store, clock, chans, config).get(notice.format(4)) == "skipped"
+    sent = [
+        m for m in fake.messages.values() if "notice_reschedule" in unquote(m["status_callback"])
+    ]
+    assert len(sent) == 1
