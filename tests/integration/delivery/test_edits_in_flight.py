@@ -287,15 +287,29 @@ def test_a_send_that_begins_between_planning_and_writing_the_plan_is_still_waite
     assert rec is not None and rec.waits_for == V1
 
 
+NOTICE = "APT-1001:{}:notice_reschedule:-:sms"
+
+
+def _told_then_moved(store: Store, epidural: Schedule, config: DeliveryConfig, world: Any) -> Any:
+    """The patient was told (the booking's messages sent), then the procedure moved a minute
+    later: version 2, with its reschedule notice due. Returns the moved appointment."""
+    clock, chans, _ = world
+    deliver_due(store, clock, chans, config)
+    later(clock, 60)
+    moved = make_appointment(procedure__start="2027-03-29T09:00:00+02:00")
+    book(store, moved, epidural, clock.now())
+    return moved
+
+
+def _reschedule_notices_sent(fake: FakeTwilio) -> int:
+    return sum("notice_reschedule" in unquote(m["status_callback"]) for m in fake.messages.values())
+
+
 def test_a_notice_carried_twice_still_waits_for_the_first_one_in_flight(
     fake: FakeTwilio, store: Store, epidural: Schedule, config: DeliveryConfig, world: Any
 ) -> None:
     clock, chans, sms = world
-    deliver_due(store, clock, chans, config)  # the patient was told
-    later(clock, 60)
-    moved = make_appointment(procedure__start="2027-03-29T09:00:00+02:00")
-    book(store, moved, epidural, clock.now())
-    notice = "APT-1001:{}:notice_reschedule:-:sms"
+    moved = _told_then_moved(store, epidural, config, world)
 
     def two_edits() -> None:  # while version 2's notice is on the wire
         for name in ("M. Rossi", "Maria Rossi-Bianchi"):
@@ -303,14 +317,11 @@ def test_a_notice_carried_twice_still_waits_for_the_first_one_in_flight(
             book(store, edit, epidural, clock.now())
 
     sms.during = two_edits
-    assert deliver_due(store, clock, chans, config)[notice.format(2)] == "sent"
-    assert store.reminders.get(notice.format(4)).waits_for == notice.format(2)  # type: ignore[union-attr]
+    assert deliver_due(store, clock, chans, config)[NOTICE.format(2)] == "sent"
+    assert store.reminders.get(NOTICE.format(4)).waits_for == NOTICE.format(2)  # type: ignore[union-attr]
     later(clock, 3600)
-    assert deliver_due(store, clock, chans, config).get(notice.format(4)) == "skipped"
-    sent = [
-        m for m in fake.messages.values() if "notice_reschedule" in unquote(m["status_callback"])
-    ]
-    assert len(sent) == 1
+    assert deliver_due(store, clock, chans, config).get(NOTICE.format(4)) == "skipped"
+    assert _reschedule_notices_sent(fake) == 1
 
 
 def test_a_notice_carried_after_the_one_it_waited_for_went_out_is_not_sent_again(
@@ -320,25 +331,18 @@ def test_a_notice_carried_after_the_one_it_waited_for_went_out_is_not_sent_again
     more edit carries version 3's notice to version 4 before anything delivers it. Version 4
     must see that version 2's went out (found by the chaos test: it was sent twice)."""
     clock, chans, sms = world
-    deliver_due(store, clock, chans, config)  # the patient was told
-    later(clock, 60)
-    moved = make_appointment(procedure__start="2027-03-29T09:00:00+02:00")
-    book(store, moved, epidural, clock.now())
-    notice = "APT-1001:{}:notice_reschedule:-:sms"
+    moved = _told_then_moved(store, epidural, config, world)
 
     def one_edit() -> None:  # while version 2's notice is on the wire
         book(store, replace(moved, patient=replace(moved.patient, name="M. Rossi")), epidural,
              clock.now())  # fmt: skip
 
     sms.during = one_edit
-    assert deliver_due(store, clock, chans, config)[notice.format(2)] == "sent"
-    assert store.reminders.get(notice.format(3)).waits_for == notice.format(2)  # type: ignore[union-attr]
+    assert deliver_due(store, clock, chans, config)[NOTICE.format(2)] == "sent"
+    assert store.reminders.get(NOTICE.format(3)).waits_for == NOTICE.format(2)  # type: ignore[union-attr]
     sms.during = None
     edit = replace(moved, patient=replace(moved.patient, name="Maria Rossi-Bianchi"))
     book(store, edit, epidural, clock.now())  # version 4 carries version 3's notice
     later(clock, 3600)
-    assert deliver_due(store, clock, chans, config).get(notice.format(4)) == "skipped"
-    sent = [
-        m for m in fake.messages.values() if "notice_reschedule" in unquote(m["status_callback"])
-    ]
-    assert len(sent) == 1
+    assert deliver_due(store, clock, chans, config).get(NOTICE.format(4)) == "skipped"
+    assert _reschedule_notices_sent(fake) == 1
