@@ -50,11 +50,17 @@ def _twilio(
 ) -> Channel:
     from twilio.rest import Client  # noqa: PLC0415 - only SMS workers need the SDK
 
+    from reminders.channels.twilio.async_http import ConfiguredAsyncHttpClient  # noqa: PLC0415
     from reminders.channels.twilio.http import ConfiguredHttpClient  # noqa: PLC0415
     from reminders.channels.twilio.transport import TwilioSms  # noqa: PLC0415
 
     t = s.twilio
     http = ConfiguredHttpClient(
+        t.api_base_url, t.timeout_connect, t.timeout_read, pool_size=s.send_threads
+    )
+    # Batches send through the asynchronous client (one event loop, many sends at once); a
+    # single delivery and every lookup through the synchronous one. Both are the SDK's.
+    async_http = ConfiguredAsyncHttpClient(
         t.api_base_url, t.timeout_connect, t.timeout_read, pool_size=s.send_threads
     )
     sender = t.messaging_service_sid or t.from_number
@@ -67,4 +73,5 @@ def _twilio(
         from_number=t.from_number,
         public_base_url=s.public_base_url,
         lookup_window=s.lookup_window,
+        async_client=Client(t.account_sid, t.auth_token, http_client=async_http),
     )

@@ -2,11 +2,16 @@
 reminder with its own claim, re-checks, lease and Outcome, and the store's transitions for many
 reminders in one round trip.
 
-How a batch runs. ``senders`` threads share the process's channels (one Twilio client and HTTP
-connection pool, the catalogs). The batch thread loops: one round trip (``store.batch``) records
-the Outcomes of the sends that ended since the last one and begins (begin.lua) as many claims as
-there are idle senders; each begun reminder goes to a sender at once, which re-checks what
-begin.lua cannot (opt-out, unusable number, lease), renders and sends, exactly as ``deliver``.
+How a batch runs. Up to ``senders`` sends are under way at once, sharing the process's channels
+(one Twilio client and connection pool, the catalogs). The batch loops: one round trip
+(``store.batch``) records the Outcomes of the sends that ended since the last one and begins
+(begin.lua) as many claims as there are idle senders; each begun reminder is sent at once, with
+the re-checks begin.lua cannot make (opt-out, unusable number, lease) and its render, exactly as
+``deliver``. A channel that sends asynchronously (``sends_async``: Twilio through aiohttp) sends
+side by side on this thread's event loop; any other (SMTP, the outbox), and a send that must
+first look up an earlier attempt, runs in a thread of a pool of ``senders``. The event loop,
+not threads, is what makes a fast provider's sends cheap: threads taking the GIL in turn cost
+each send about a third more CPU, and requests' HTTP path costs twice aiohttp's.
 What the send learns for the send log (the provider's id, and that this reminder owns it) goes
 with its Outcome in that next round trip rather than one of its own (``SendLog.deferring``).
 
@@ -34,15 +39,17 @@ before any resend): nothing is lost and nothing is sent twice.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import datetime
-from typing import Any, TypeVar
 
 from reminders.channels import Channel
-from reminders.delivery.deliver import attempt, ended_as, queue_record
+from reminders.delivery.deliver import attempt, attempt_async, ended_as, queue_record, sends_async
 from reminders.delivery.outcomes import DeliveryConfig, Outcome
 from reminders.model import Appointment
 from reminders.store import Begun, ReminderRecord, Store, StoreUnavailable
@@ -50,7 +57,7 @@ from reminders.store.batch import Batch
 from reminders.store.sendlog import Owned
 
 log = logging.getLogger(__name__)
-_T = TypeVar("_T")
+_loops = threading.local()
 
 
 def deliver_batch(
@@ -67,12 +74,36 @@ def deliver_batch(
     'unrecorded' for a send whose Outcome Redis did not take). Raises StoreUnavailable when a
     round trip fails: whatever was not recorded then is left to its lease."""
     senders = max(1, senders)
-    config = config.for_batch()
-    todo = deque(pairs)
+    # The pool starts a thread only when a send is handed to it: none for async channels.
+    with ThreadPoolExecutor(senders, thread_name_prefix="send") as pool:
+        return _loop().run_until_complete(
+            _deliver(store, deque(pairs), channels, now, config.for_batch(), senders, pool)
+        )
+
+
+def _loop() -> asyncio.AbstractEventLoop:
+    """This thread's event loop, kept from batch to batch so that the asynchronous client's
+    connections stay open (its session belongs to the loop); a forked worker makes its own."""
+    mine = getattr(_loops, "mine", None)
+    if mine is None or mine[0] != os.getpid() or mine[1].is_closed():
+        mine = (os.getpid(), asyncio.new_event_loop())
+        _loops.mine = mine
+    return mine[1]
+
+
+async def _deliver(
+    store: Store,
+    todo: deque[tuple[str, str]],
+    channels: Mapping[str, Channel],
+    now: Callable[[], datetime],
+    config: DeliveryConfig,
+    senders: int,
+    pool: Executor,
+) -> dict[str, str]:
     ended: dict[str, str] = {}
     appointments: dict[bytes, Appointment] = {}
-    running: dict[Future[tuple[Outcome, list[Owned]]], tuple[ReminderRecord, str]] = {}
-    with ThreadPoolExecutor(senders, thread_name_prefix="send") if senders > 1 else _Here() as pool:
+    running: dict[asyncio.Future[tuple[Outcome, list[Owned]]], tuple[ReminderRecord, str]] = {}
+    try:
         while todo or running:
             done = [f for f in running if f.done()]
             step = Batch(store, appointments)
@@ -102,11 +133,30 @@ def deliver_batch(
                 if begun.status != "ok" or begun.record is None:
                     ended[rid] = begun.status
                     continue
-                future = pool.submit(_attempt_holding, store, begun, channels, now, config)
-                running[future] = (begun.record, token)
+                running[_start(store, begun, channels, now, config, pool)] = (begun.record, token)
             if running and not any(f.done() for f in running):
-                wait(running, return_when=FIRST_COMPLETED)
+                await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        # A failed round trip leaves these to their leases; they must not go on sending in a
+        # later batch on this loop, so they end here, as a thread pool's sends would.
+        if running:
+            await asyncio.wait(running)
     return ended
+
+
+def _start(
+    store: Store,
+    begun: Begun,
+    channels: Mapping[str, Channel],
+    now: Callable[[], datetime],
+    config: DeliveryConfig,
+    pool: Executor,
+) -> asyncio.Future[tuple[Outcome, list[Owned]]]:
+    if sends_async(begun, channels):
+        return asyncio.ensure_future(_attempt_async_holding(store, begun, channels, now, config))
+    return asyncio.get_running_loop().run_in_executor(
+        pool, _attempt_holding, store, begun, channels, now, config
+    )
 
 
 def _attempt_holding(
@@ -122,21 +172,13 @@ def _attempt_holding(
         return attempt(store, begun, channels, now, config), owned
 
 
-class _Here:
-    """One sender: each send runs in the batch thread itself, its Outcome recorded by the very
-    next round trip as with a pool of one, without handing every send to another thread and
-    back (the GIL's handovers cost a fast provider's sends a third more CPU)."""
-
-    def __enter__(self) -> _Here:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def submit(self, fn: Callable[..., _T], /, *args: Any) -> Future[_T]:
-        done: Future[_T] = Future()
-        try:
-            done.set_result(fn(*args))
-        except Exception as exc:  # what a pool's future would hold (StoreUnavailable above all)
-            done.set_exception(exc)
-        return done
+async def _attempt_async_holding(
+    store: Store,
+    begun: Begun,
+    channels: Mapping[str, Channel],
+    now: Callable[[], datetime],
+    config: DeliveryConfig,
+) -> tuple[Outcome, list[Owned]]:
+    """The same for an asynchronous send (each task has its own context, so its own memos)."""
+    with store.sendlog.deferring() as owned:
+        return await attempt_async(store, begun, channels, now, config), owned

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from reminders.channels import Channel, DeliveryError, Outgoing, RecipientBlocked
@@ -56,15 +56,55 @@ def attempt(
     """Render and send a reminder begin_send took into sending: what happened, as the Outcome
     to record. Raises only StoreUnavailable (then nothing can be recorded: the lease runs out
     and the reminder is claimed again, and looked up before any resend)."""
-    assert begun.record is not None and begun.appointment is not None
-    rec, appt = begun.record, begun.appointment
-    assert rec.lease_until is not None  # begin_send set it
+    assert begun.record is not None
     try:
-        return _attempt(store, rec, appt, channels, now, config, begun.if_not_sent, rec.lease_until)
+        ready = _prepare(store, begun, channels, now, config)
+        if isinstance(ready, Outcome):
+            return ready
+        started = time.perf_counter()  # the provider's own time, whatever the service clock
+        try:
+            provider_id = ready.channel.send(ready.message)
+        except DeliveryError as exc:
+            return _failed(store, ready, exc, time.perf_counter() - started, now(), config)
+        return _sent(ready, provider_id, time.perf_counter() - started)
     except StoreUnavailable:
         raise
     except Exception as exc:  # a bug or a provider's surprise must not leave it stuck
-        return _unexpected(rec, exc)
+        return _unexpected(begun.record, exc)
+
+
+async def attempt_async(
+    store: Store,
+    begun: Begun,
+    channels: Mapping[str, Channel],
+    now: Callable[[], datetime],
+    config: DeliveryConfig,
+) -> Outcome:
+    """``attempt`` for a channel that sends asynchronously (``sends_async``): the same checks,
+    render and Outcome around ``send_async``, so many sends run side by side in one thread."""
+    assert begun.record is not None
+    try:
+        ready = _prepare(store, begun, channels, now, config)
+        if isinstance(ready, Outcome):
+            return ready
+        started = time.perf_counter()
+        try:
+            provider_id = await ready.channel.send_async(ready.message)  # type: ignore[attr-defined]
+        except DeliveryError as exc:
+            return _failed(store, ready, exc, time.perf_counter() - started, now(), config)
+        return _sent(ready, provider_id, time.perf_counter() - started)
+    except StoreUnavailable:
+        raise
+    except Exception as exc:
+        return _unexpected(begun.record, exc)
+
+
+def sends_async(begun: Begun, channels: Mapping[str, Channel]) -> bool:
+    """Whether ``attempt_async`` can send this reminder without blocking its loop: its channel
+    sends asynchronously and no lookup of an earlier attempt (a blocking call) comes first."""
+    assert begun.record is not None
+    channel = channels.get(begun.record.channel)
+    return bool(getattr(channel, "sends_async", False)) and not begun.record.check_before_resend
 
 
 def _unexpected(rec: ReminderRecord, exc: Exception) -> Outcome:
@@ -83,19 +123,32 @@ def _unexpected(rec: ReminderRecord, exc: Exception) -> Outcome:
     )  # fmt: skip
 
 
-def _attempt(
+@dataclass(frozen=True)
+class _Ready:
+    """A reminder checked and rendered, to be handed to its channel."""
+
+    rec: ReminderRecord
+    appt: Appointment
+    channel: Channel
+    message: Outgoing
+    fallback_note: str | None
+
+
+def _prepare(
     store: Store,
-    rec: ReminderRecord,
-    appt: Appointment,
+    begun: Begun,
     channels: Mapping[str, Channel],
     now: Callable[[], datetime],
     config: DeliveryConfig,
-    if_not_sent: tuple[str, str] | None,
-    lease_end: datetime,
-) -> Outcome:
+) -> Outcome | _Ready:
+    """Everything before the send: the lookup of an earlier attempt, the re-checks, the
+    render and the lease check. An Outcome when it ends here, else what to send."""
+    assert begun.record is not None and begun.appointment is not None
+    rec, appt = begun.record, begun.appointment
+    assert rec.lease_until is not None  # begin_send set it
     channel = channels.get(rec.channel)
     if rec.check_before_resend and channel is not None:
-        looked_up = _earlier_send(store, rec, channel, now, config, if_not_sent)
+        looked_up = _earlier_send(store, rec, channel, now, config, begun.if_not_sent)
         if looked_up is not None:
             return looked_up
     address = _address(appt, rec.channel)
@@ -136,7 +189,7 @@ def _attempt(
     message = Outgoing(
         rec.id, rec.channel, address, out.locale, out.text, out.subject, out.html, rec.deadline
     )
-    if now() > lease_end - timedelta(seconds=config.send_budget):
+    if now() > rec.lease_until - timedelta(seconds=config.send_budget):
         # This worker was held up (a pause, a long rate-limit wait): its lease could run out
         # mid-send, and another worker look the send up too early and send again. Not an
         # attempt: it goes back to the due index at once.
@@ -144,29 +197,35 @@ def _attempt(
             "scheduled", "retry", Patch(attempt_delta=-1, reason="the send lease ran short"),
             retry_at=now(),
         )  # fmt: skip
-    started = time.perf_counter()  # the provider's own time, whatever the service clock
-    try:
-        provider_id = channel.send(message)
-    except RecipientBlocked as exc:
-        return _blocked(appt, rec, exc, now(), config)
-    except DeliveryError as exc:
-        at, took = now(), time.perf_counter() - started
-        _channel_health(store, rec.channel, at, exc)
-        if rec.channel == "sms" and exc.permanent and exc.unreachable:
-            if exc.opted_out:
-                store.contacts.opt_out(address, at, source=f"provider {exc.code}")
-            else:
-                store.contacts.mark_unusable(address, at, exc.code or "", exc.reason)
-            o = fallback.when_sms_unusable(
-                appt, rec, exc.reason, at, config.is_safety, opted_out=exc.opted_out
-            )
-            return replace(
-                o, patch=replace(o.patch, error=outcomes.describe(exc)), send_seconds=took
-            )
-        return replace(outcomes.after_error(exc, rec, at, config), send_seconds=took)
-    took = time.perf_counter() - started
-    spent = segments(out.text) if rec.channel == "sms" else 0
-    o = outcomes.sent(provider_id, locale=out.locale, fallback=fallback_note, sms_segments=spent)
+    return _Ready(rec, appt, channel, message, fallback_note)
+
+
+def _failed(
+    store: Store, ready: _Ready, exc: DeliveryError, took: float, at: datetime,
+    config: DeliveryConfig,
+) -> Outcome:  # fmt: skip
+    rec, appt, address = ready.rec, ready.appt, ready.message.to
+    if isinstance(exc, RecipientBlocked):
+        return _blocked(appt, rec, exc, at, config)
+    _channel_health(store, rec.channel, at, exc)
+    if rec.channel == "sms" and exc.permanent and exc.unreachable:
+        if exc.opted_out:
+            store.contacts.opt_out(address, at, source=f"provider {exc.code}")
+        else:
+            store.contacts.mark_unusable(address, at, exc.code or "", exc.reason)
+        o = fallback.when_sms_unusable(
+            appt, rec, exc.reason, at, config.is_safety, opted_out=exc.opted_out
+        )
+        return replace(o, patch=replace(o.patch, error=outcomes.describe(exc)), send_seconds=took)
+    return replace(outcomes.after_error(exc, rec, at, config), send_seconds=took)
+
+
+def _sent(ready: _Ready, provider_id: str, took: float) -> Outcome:
+    text = ready.message.text
+    spent = segments(text) if ready.rec.channel == "sms" else 0
+    o = outcomes.sent(
+        provider_id, locale=ready.message.locale, fallback=ready.fallback_note, sms_segments=spent
+    )
     return replace(o, channel_ok=True, send_seconds=took)
 
 

@@ -23,6 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
+from reminders.channels.twilio.async_http import ConfiguredAsyncHttpClient
 from reminders.channels.twilio.http import ConfiguredHttpClient
 from reminders.channels.twilio.transport import TwilioSms
 from reminders.delivery import DeliveryConfig, deliver, dispatch_tick
@@ -66,6 +67,10 @@ class FakeTwilio:
     latency: float = 0.0  # seconds before each create is answered
     # Called with each create's form before it is answered (a test's hook into "mid-batch").
     on_create: Callable[[dict[str, str]], None] | None = None
+    async_clients: list[ConfiguredAsyncHttpClient] = field(default_factory=list)
+    # Creates being answered at once, and the most there ever were (sends side by side).
+    in_flight: int = 0
+    most_at_once: int = 0
 
     def start(self) -> FakeTwilio:
         fake = self
@@ -100,6 +105,8 @@ class FakeTwilio:
         return self.base_url or f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def stop(self) -> None:
+        for http in self.async_clients:
+            http.close_idle()
         self._release.set()
         self.server.shutdown()
         self.server.server_close()
@@ -134,6 +141,16 @@ class FakeTwilio:
     # --- the API ------------------------------------------------------------------------------
 
     def _create(self, h: BaseHTTPRequestHandler) -> None:
+        with self._lock:
+            self.in_flight += 1
+            self.most_at_once = max(self.most_at_once, self.in_flight)
+        try:
+            self._answer_create(h)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+    def _answer_create(self, h: BaseHTTPRequestHandler) -> None:
         length = int(h.headers.get("Content-Length", 0))
         body = h.rfile.read(length).decode()  # all of it: the connection is kept alive
         if not _LIST.match(urlsplit(h.path).path):
@@ -237,9 +254,16 @@ def sms_channel(
     read_timeout: float = 0.5,
     from_number: str = "",
     sleep: Callable[[float], None] | None = None,
+    sends_async: bool = True,
 ) -> TwilioSms:
+    """As the registry builds it: the SDK on our synchronous client, and (``sends_async``, what
+    a batch sends through) on our asynchronous one."""
     http = ConfiguredHttpClient(fake.url, 0.5, read_timeout)
     extra: dict[str, Any] = {} if sleep is None else {"sleep": sleep}
+    if sends_async:
+        async_http = ConfiguredAsyncHttpClient(fake.url, 0.5, read_timeout)
+        extra["async_client"] = Client(ACCOUNT_SID, fake.auth_token, http_client=async_http)
+        fake.async_clients.append(async_http)  # closed when the fake stops
     return TwilioSms(
         Client(ACCOUNT_SID, fake.auth_token, http_client=http),
         Store(client, prefix).sendlog,

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import aiohttp
 import requests
 from twilio.base.exceptions import (
     TwilioException,
@@ -38,9 +41,30 @@ def classify(exc: Exception) -> DeliveryError:
         return DeliveryError(
             "no answer from Twilio after sending", permanent=False, code="timeout", ambiguous=True
         )
+    if isinstance(exc, (aiohttp.ClientError, asyncio.TimeoutError)):
+        return _async(exc)
     if isinstance(exc, (TwilioException, requests.RequestException)):
         return DeliveryError(f"Twilio call failed: {type(exc).__name__}", permanent=False)
     raise exc
+
+
+def _async(exc: aiohttp.ClientError | asyncio.TimeoutError) -> DeliveryError:
+    """The asynchronous client's (aiohttp's) errors, read as requests' are above: whether the
+    request may have reached Twilio decides if anyone resending must look it up first."""
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        return DeliveryError("could not connect to Twilio in time", permanent=False, code="connect")
+    if isinstance(exc, aiohttp.ClientConnectorError):  # refused, DNS, TLS: nothing was sent
+        return DeliveryError("could not connect to Twilio", permanent=False, code="connect")
+    if isinstance(exc, (aiohttp.ServerTimeoutError, asyncio.TimeoutError)):
+        # A read timeout, or the whole request's bound: it was sent, and may have been taken.
+        return DeliveryError(
+            "no answer from Twilio after sending", permanent=False, code="timeout", ambiguous=True
+        )
+    if isinstance(exc, (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError)):
+        return DeliveryError(
+            "connection lost after sending", permanent=False, code="lost", ambiguous=True
+        )
+    return DeliveryError(f"Twilio call failed: {type(exc).__name__}", permanent=False)
 
 
 def _rest(exc: TwilioRestException | TwilioServiceException) -> DeliveryError:

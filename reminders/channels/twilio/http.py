@@ -23,7 +23,7 @@ DEFAULT_API_BASE = "https://api.twilio.com"
 _PROXIES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
 
 
-def _form(data: dict[str, object]) -> Iterator[tuple[str, object]]:
+def form_pairs(data: dict[str, object]) -> Iterator[tuple[str, object]]:
     """requests' form pairs: a list's items one by one under its key, None left out."""
     for key, value in data.items():
         for item in value if isinstance(value, (list, tuple)) else (value,):
@@ -127,7 +127,7 @@ class ConfiguredHttpClient(TwilioHttpClient):  # type: ignore[misc]
             prepped.body = json.dumps(as_body, allow_nan=False).encode()
             prepped.headers.setdefault("Content-Type", "application/json")
         elif data:
-            prepped.body = urlencode(list(_form(data)))
+            prepped.body = urlencode(list(form_pairs(data)))
             prepped.headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
         prepped.prepare_content_length(prepped.body)
         prepped.prepare_auth(auth)
@@ -147,8 +147,13 @@ class ConfiguredHttpClient(TwilioHttpClient):  # type: ignore[misc]
         return self._test_only_last_response
 
     def rewrite(self, url: str) -> str:
-        parts = urlsplit(url)
-        if urlunsplit(self.base) == DEFAULT_API_BASE or not parts.netloc.endswith("twilio.com"):
-            return url
-        path = self.base.path + parts.path
-        return urlunsplit((self.base.scheme, self.base.netloc, path, parts.query, parts.fragment))
+        return rewrite(urlunsplit(self.base), url)
+
+
+def rewrite(api_base_url: str, url: str) -> str:
+    """The SDK's Twilio URL sent to the configured API base instead (a test double, a proxy)."""
+    base, parts = urlsplit(api_base_url.rstrip("/")), urlsplit(url)
+    if urlunsplit(base) == DEFAULT_API_BASE or not parts.netloc.endswith("twilio.com"):
+        return url
+    path = base.path + parts.path
+    return urlunsplit((base.scheme, base.netloc, path, parts.query, parts.fragment))

@@ -7,6 +7,7 @@ later be looked up instead of sent twice."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import time
@@ -52,6 +53,7 @@ class TwilioSms:
         max_wait: float = 1.0,
         lookup_window: float = 300.0,
         sleep: Callable[[float], None] = time.sleep,
+        async_client: Any = None,  # a twilio.rest.Client on an asynchronous HTTP client
     ) -> None:
         if not (messaging_service_sid or from_number):
             raise ValueError("a Messaging Service SID or a From number is needed")
@@ -68,12 +70,40 @@ class TwilioSms:
         self.max_wait = max_wait
         self.lookup_window = timedelta(seconds=lookup_window)
         self.sleep = sleep
+        self.async_client = async_client
+        # A batch sends through send_async, side by side on one event loop (delivery.batch).
+        self.sends_async = async_client is not None
 
     def send(self, message: Outgoing) -> str:
-        # Real time, not the service clock: it is compared with Twilio's own timestamps.
-        memo = {"to": message.to, "at": time.time(), "sha": _digest(message.text)}
-        # Carriers meter senders by segment: a 3-segment reminder costs three sends.
-        self._admit(message, segments(message.text), json.dumps(memo))
+        cost, memo = _attempt_memo(message)
+        admitted = self.gate.admit(message.to, cost, "sms:try", message.reminder_id, memo)
+        if 0 < admitted.wait <= self.max_wait:
+            self.sleep(admitted.wait)
+            admitted = self.gate.admit(message.to, cost, "sms:try", message.reminder_id, memo)
+        _refuse_unless(admitted)
+        try:
+            created = self.client.messages.create(**self._params(message))
+        except Exception as exc:
+            raise classify(exc) from exc
+        return self._took(message, created)
+
+    async def send_async(self, message: Outgoing) -> str:
+        """``send`` through the asynchronous client: the same admission (its Redis call is
+        quick and made from the loop; a wait for the rate is the loop's, not a blocked
+        thread's), the same parameters and errors."""
+        cost, memo = _attempt_memo(message)
+        admitted = self.gate.admit(message.to, cost, "sms:try", message.reminder_id, memo)
+        if 0 < admitted.wait <= self.max_wait:
+            await asyncio.sleep(admitted.wait)
+            admitted = self.gate.admit(message.to, cost, "sms:try", message.reminder_id, memo)
+        _refuse_unless(admitted)
+        try:
+            created = await self.async_client.messages.create_async(**self._params(message))
+        except Exception as exc:
+            raise classify(exc) from exc
+        return self._took(message, created)
+
+    def _params(self, message: Outgoing) -> dict[str, Any]:
         now = self.clock.now()  # after any wait for the rate: the validity counts from here
         params: dict[str, Any] = {
             "to": message.to,
@@ -87,10 +117,9 @@ class TwilioSms:
             )
         if message.deadline is not None:
             params["validity_period"] = validity_period(message.deadline, now)
-        try:
-            created = self.client.messages.create(**params)
-        except Exception as exc:
-            raise classify(exc) from exc
+        return params
+
+    def _took(self, message: Outgoing, created: Any) -> str:
         sid = str(created.sid)
         self.sendlog.remember_owned("sms:sid", message.reminder_id, sid, "sms:owner")
         return sid
@@ -136,22 +165,24 @@ class TwilioSms:
         self.sendlog.remember("sms:sid", reminder_id, candidates[0])
         return candidates[0]
 
-    def _admit(self, message: Outgoing, cost: int, memo: str) -> None:
-        """Wait for the shared rate up to ``max_wait``; raise unless admitted (then the attempt
-        is noted in the send log)."""
-        admitted: Admission = self.gate.admit(
-            message.to, cost, "sms:try", message.reminder_id, memo
-        )
-        if 0 < admitted.wait <= self.max_wait:
-            self.sleep(admitted.wait)
-            admitted = self.gate.admit(message.to, cost, "sms:try", message.reminder_id, memo)
-        if admitted.blocked is not None:
-            raise RecipientBlocked(admitted.blocked, opted_out=admitted.opted_out)
-        if admitted.wait > 0:
-            raise DeliveryError(
-                "sender rate limit reached", permanent=False, code="throttled",
-                retry_after=admitted.wait,
-            )  # fmt: skip
+
+def _attempt_memo(message: Outgoing) -> tuple[int, str]:
+    """What the admission takes (carriers meter senders by segment: a 3-segment reminder costs
+    three sends) and the attempt's memo for a later lookup. Real time, not the service clock:
+    it is compared with Twilio's own timestamps."""
+    memo = {"to": message.to, "at": time.time(), "sha": _digest(message.text)}
+    return segments(message.text), json.dumps(memo)
+
+
+def _refuse_unless(admitted: Admission) -> None:
+    """Raise unless the send was admitted (waiting for the rate at most ``max_wait``)."""
+    if admitted.blocked is not None:
+        raise RecipientBlocked(admitted.blocked, opted_out=admitted.opted_out)
+    if admitted.wait > 0:
+        raise DeliveryError(
+            "sender rate limit reached", permanent=False, code="throttled",
+            retry_after=admitted.wait,
+        )  # fmt: skip
 
 
 def validity_period(deadline: datetime, now: datetime) -> int:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
 import socket
+import threading
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 from urllib.parse import unquote
@@ -32,6 +36,20 @@ def message(deadline_hours: float = 2, text: str = "Hello ’Maria’") -> Outgo
         text,
         deadline=BOOKED_AT + timedelta(hours=deadline_hours),
     )
+
+
+def send(sms: TwilioSms, msg: Outgoing, how: str) -> str:
+    """Through ``send`` (a single delivery) or ``send_async`` (what a batch sends through)."""
+    if how == "sync":
+        return sms.send(msg)
+
+    async def send_async() -> str:
+        try:
+            return await sms.send_async(msg)
+        finally:
+            await sms.async_client.http_client.close()
+
+    return asyncio.run(send_async())
 
 
 def test_it_sends_through_the_messaging_service_with_callback_validity_and_smart_encoding(
@@ -67,6 +85,7 @@ def test_the_validity_period_never_outlives_twilios_ten_hour_limit(
     assert fake.creates[0]["ValidityPeriod"] == "36000"
 
 
+@pytest.mark.parametrize("how", ["sync", "async"])
 @pytest.mark.parametrize(
     ("fault", "kind", "code", "flags"),
     [
@@ -86,25 +105,64 @@ def test_each_twilio_failure_is_classified(
     kind: str,
     code: str,
     flags: set[str],
+    how: str,
 ) -> None:
     sms = sms_channel(fake, client, prefix, FixedClock(BOOKED_AT))
     fake.fail_next(fault)
     with pytest.raises(DeliveryError) as caught:
-        sms.send(message())
+        send(sms, message(), how)
     exc = caught.value
     assert (exc.kind, exc.code) == (kind, code)
     assert {f for f in ("unreachable", "opted_out") if getattr(exc, f)} == flags
 
 
-def test_a_refused_connection_is_temporary(client: redis.Redis, prefix: str) -> None:
+@pytest.mark.parametrize("how", ["sync", "async"])
+def test_a_refused_connection_is_temporary(client: redis.Redis, prefix: str, how: str) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     closed = FakeTwilio(base_url=f"http://127.0.0.1:{port}")
     sms = sms_channel(closed, client, prefix, FixedClock(BOOKED_AT))
     with pytest.raises(DeliveryError) as caught:
-        sms.send(message())
+        send(sms, message(), how)
     assert caught.value.kind == "temporary" and caught.value.code == "connect"
+    assert not caught.value.ambiguous
+
+
+@pytest.fixture
+def hangs_up() -> Iterator[str]:
+    """A server that reads the whole request, then closes the connection without answering."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return  # the test is over
+            with conn:
+                got = b""
+                while b"\r\n\r\n" not in got and (chunk := conn.recv(65536)):
+                    got += chunk
+                head, _, body = got.partition(b"\r\n\r\n")
+                length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))  # type: ignore[union-attr]
+                while len(body) < length and (chunk := conn.recv(65536)):
+                    body += chunk
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    listener.close()
+
+
+@pytest.mark.parametrize("how", ["sync", "async"])
+def test_a_connection_lost_after_sending_is_ambiguous(
+    hangs_up: str, client: redis.Redis, prefix: str, how: str
+) -> None:
+    sms = sms_channel(FakeTwilio(base_url=hangs_up), client, prefix, FixedClock(BOOKED_AT))
+    with pytest.raises(DeliveryError) as caught:
+        send(sms, message(), how)
+    # It may have been taken: whoever sends it again looks it up first.
+    assert (caught.value.code, caught.value.ambiguous) == ("lost", True)
 
 
 def test_a_send_lost_to_a_timeout_is_found_by_looking_it_up(

@@ -152,13 +152,18 @@ def test_each_reminder_of_a_batch_ends_on_its_own_and_the_others_are_sent(
     assert world.store.ops.channel_health("sms").last_success is not None
 
 
+@pytest.mark.parametrize("sends_async", [True, False], ids=["event loop", "threads"])
 def test_a_batch_sends_concurrently_and_each_send_is_recorded_once(
-    world: World, fake: FakeTwilio
+    world: World, fake: FakeTwilio, client: redis.Redis, prefix: str, sends_async: bool
 ) -> None:
+    """Twilio's sends side by side on the batch's event loop; a channel without an
+    asynchronous client in a pool of threads: either way at most ``senders`` at once."""
+    world.channels["sms"] = sms_channel(fake, client, prefix, world.clock, sends_async=sends_async)
     for n in range(1, 21):
         world.book(n)
-    fake.latency = 0.05
+    fake.latency = 0.2
     ended = world.deliver(world.claim(), senders=8)
+    assert fake.most_at_once == 8
     assert set(ended.values()) == {"sent"} and len(ended) == 20
     assert len(fake.creates) == 20 == len({c["To"] for c in fake.creates})
     events = [e for n in range(1, 21) for e in world.store.appointments.events(f"APT-{n}")]
