@@ -569,36 +569,34 @@ def main(argv: list[str] | None = None) -> int:
         try:
             for latency in latencies:
                 fake = Fake(procs, latency)
+                # Both designs' workers run side by side, and the designs take turns within
+                # each repeat: this machine's speed drifts within minutes, and a design run
+                # all at once, after the other, would get a different machine.
+                ours = Ours(w, fake) if "ours" in designs else None
+                sample = Sample(w, fake)
                 try:
-                    ours = Ours(w, fake) if "ours" in designs else None
-                    try:
-                        for rep in range(repeat if ours else 0):
-                            for n in sizes:
+                    for rep in range(repeat):
+                        for n in sizes:
+                            if ours is not None:
                                 progress(f"ours, {latency * 1000:.0f} ms, {n}, run {rep + 1}")
-                                results[("ours", latency, n)].append(ours.burst(n))  # type: ignore[union-attr]
-                        if ours and latency and args.trickle:
-                            progress(f"ours, lateness of {args.trickle} reminders due over 30 s")
-                            trickle.append(ours.trickle(args.trickle, 30.0))
-                    finally:
-                        if ours:
-                            ours.stop()
-                    sample = Sample(w, fake)
-                    try:
-                        for rep in range(repeat if "sample" in designs else 0):
-                            for n in sizes:
+                                results[("ours", latency, n)].append(ours.burst(n))
+                            if "sample" in designs:
                                 progress(f"sample, {latency * 1000:.0f} ms, {n}, run {rep + 1}")
                                 results[("sample", latency, n)].append(
                                     sample.burst(n, args.window if latency else None)
                                 )
-                    finally:
-                        sample.stop()
-                    for rep in range(repeat if "floor" in designs else 0):
-                        for n in sizes:
-                            progress(f"SDK alone, {latency * 1000:.0f} ms, {n}, run {rep + 1}")
-                            results[("floor", latency, n)].append(
-                                floor(fake, n, args.window if latency else None)
-                            )
+                            if "floor" in designs:
+                                progress(f"SDK alone, {latency * 1000:.0f} ms, {n}, run {rep + 1}")
+                                results[("floor", latency, n)].append(
+                                    floor(fake, n, args.window if latency else None)
+                                )
+                    if ours and latency and args.trickle:
+                        progress(f"ours, lateness of {args.trickle} reminders due over 30 s")
+                        trickle.append(ours.trickle(args.trickle, 30.0))
                 finally:
+                    sample.stop()
+                    if ours:
+                        ours.stop()
                     fake.stop()
         finally:
             for proc in list(procs.running):

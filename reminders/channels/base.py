@@ -4,6 +4,7 @@ channel keeps state: it never sees Redis (the store implements these; an import 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -170,3 +171,20 @@ class SendGate(Protocol):
     (``memo_kind``, ``rid``), as ``SendLog.remember`` would."""
 
     def admit(self, to: str, cost: float, memo_kind: str, rid: str, memo: str) -> Admission: ...
+
+    def admit_many(self, sends: Sequence[tuple[str, float, str, str, str]]) -> Sequence[Admission]:
+        """``admit`` for several sends (each ``admit``'s arguments) in one round trip, each its
+        own atomic step."""
+        ...
+
+
+class AsyncSender(Protocol):
+    """A channel that also sends asynchronously (``sends_async``), so a delivery batch sends
+    side by side on one event loop: it admits what it is about to send in one step
+    (``admit_all``) and hands each its admission (``send_async``)."""
+
+    sends_async: bool
+
+    def admit_all(self, messages: Sequence[Outgoing]) -> Sequence[Admission]: ...
+
+    async def send_async(self, message: Outgoing, admitted: Admission | None = None) -> str: ...

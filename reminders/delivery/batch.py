@@ -47,9 +47,19 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import datetime
+from typing import Any
 
 from reminders.channels import Channel
-from reminders.delivery.deliver import attempt, attempt_async, ended_as, queue_record, sends_async
+from reminders.channels.base import Admission
+from reminders.delivery.deliver import (
+    Ready,
+    attempt,
+    ended_as,
+    prepare,
+    queue_record,
+    send_ready_async,
+    sends_async,
+)
 from reminders.delivery.outcomes import DeliveryConfig, Outcome
 from reminders.model import Appointment
 from reminders.store import Begun, ReminderRecord, Store, StoreUnavailable
@@ -128,12 +138,19 @@ async def _deliver(
             step.execute(at)
             for rec, o, i in recorded:
                 ended[rec.id] = ended_as(step, i, o)
+            side_by_side: list[tuple[Begun, str]] = []
             for (rid, token), i in zip(starting, begins, strict=True):
                 begun = step.result(i)
                 if begun.status != "ok" or begun.record is None:
                     ended[rid] = begun.status
-                    continue
-                running[_start(store, begun, channels, now, config, pool)] = (begun.record, token)
+                elif sends_async(begun, channels):
+                    side_by_side.append((begun, token))
+                else:
+                    running[_in_thread(store, begun, channels, now, config, pool)] = (
+                        begun.record,
+                        token,
+                    )
+            running.update(_side_by_side(store, side_by_side, channels, now, config, ended))
             if running and not any(f.done() for f in running):
                 await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
     finally:
@@ -144,7 +161,7 @@ async def _deliver(
     return ended
 
 
-def _start(
+def _in_thread(
     store: Store,
     begun: Begun,
     channels: Mapping[str, Channel],
@@ -152,11 +169,52 @@ def _start(
     config: DeliveryConfig,
     pool: Executor,
 ) -> asyncio.Future[tuple[Outcome, list[Owned]]]:
-    if sends_async(begun, channels):
-        return asyncio.ensure_future(_attempt_async_holding(store, begun, channels, now, config))
     return asyncio.get_running_loop().run_in_executor(
         pool, _attempt_holding, store, begun, channels, now, config
     )
+
+
+def _side_by_side(
+    store: Store,
+    begun: list[tuple[Begun, str]],
+    channels: Mapping[str, Channel],
+    now: Callable[[], datetime],
+    config: DeliveryConfig,
+    ended: dict[str, str],
+) -> dict[asyncio.Future[tuple[Outcome, list[Owned]]], tuple[ReminderRecord, str]]:
+    """Re-check and render the begun reminders here, admit each channel's sends in one round
+    trip, and start each send on the loop; one that ends before its send (a re-check, a render
+    failure) is a future already done, its Outcome recorded with the others'."""
+    loop = asyncio.get_running_loop()
+    out: dict[asyncio.Future[tuple[Outcome, list[Owned]]], tuple[ReminderRecord, str]] = {}
+    ready: dict[str, list[tuple[Ready, str]]] = {}
+    for b, token in begun:
+        assert b.record is not None
+        try:
+            p = prepare(store, b, channels, now, config)
+        except StoreUnavailable as exc:
+            log.warning("%s: Redis failed before the send (%s)", b.record.id, type(exc).__name__)
+            ended[b.record.id] = "unrecorded"  # its lease runs out; nothing was sent
+            continue
+        if isinstance(p, Outcome):
+            done: asyncio.Future[tuple[Outcome, list[Owned]]] = loop.create_future()
+            done.set_result((p, []))
+            out[done] = (b.record, token)
+        else:
+            ready.setdefault(b.record.channel, []).append((p, token))
+    for name, sends in ready.items():
+        channel: Any = channels[name]
+        try:
+            admitted = channel.admit_all([r.message for r, _ in sends])
+        except StoreUnavailable as exc:
+            log.warning(
+                "%d sends: Redis failed admitting them (%s)", len(sends), type(exc).__name__
+            )
+            ended.update({r.rec.id: "unrecorded" for r, _ in sends})
+            continue
+        for (r, token), a in zip(sends, admitted, strict=True):
+            out[asyncio.ensure_future(_send_holding(store, r, a, now, config))] = (r.rec, token)
+    return out
 
 
 def _attempt_holding(
@@ -172,13 +230,13 @@ def _attempt_holding(
         return attempt(store, begun, channels, now, config), owned
 
 
-async def _attempt_async_holding(
+async def _send_holding(
     store: Store,
-    begun: Begun,
-    channels: Mapping[str, Channel],
+    ready: Ready,
+    admitted: Admission,
     now: Callable[[], datetime],
     config: DeliveryConfig,
 ) -> tuple[Outcome, list[Owned]]:
     """The same for an asynchronous send (each task has its own context, so its own memos)."""
     with store.sendlog.deferring() as owned:
-        return await attempt_async(store, begun, channels, now, config), owned
+        return await send_ready_async(store, ready, now, config, admitted), owned

@@ -7,8 +7,10 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from reminders.channels import Channel, DeliveryError, Outgoing, RecipientBlocked
+from reminders.channels.base import Admission
 from reminders.delivery import fallback, outcomes
 from reminders.delivery.outcomes import DeliveryConfig, Outcome
 from reminders.i18n import render
@@ -73,35 +75,52 @@ def attempt(
         return _unexpected(begun.record, exc)
 
 
-async def attempt_async(
+def prepare(
     store: Store,
     begun: Begun,
     channels: Mapping[str, Channel],
     now: Callable[[], datetime],
     config: DeliveryConfig,
-) -> Outcome:
-    """``attempt`` for a channel that sends asynchronously (``sends_async``): the same checks,
-    render and Outcome around ``send_async``, so many sends run side by side in one thread."""
+) -> Outcome | Ready:
+    """``attempt`` up to the send: an Outcome when the reminder ends before it, else what to
+    send (``send_ready_async`` sends it). Raises only StoreUnavailable, as ``attempt``."""
     assert begun.record is not None
     try:
-        ready = _prepare(store, begun, channels, now, config)
-        if isinstance(ready, Outcome):
-            return ready
-        started = time.perf_counter()
-        try:
-            provider_id = await ready.channel.send_async(ready.message)  # type: ignore[attr-defined]
-        except DeliveryError as exc:
-            return _failed(store, ready, exc, time.perf_counter() - started, now(), config)
-        return _sent(ready, provider_id, time.perf_counter() - started)
+        return _prepare(store, begun, channels, now, config)
     except StoreUnavailable:
         raise
     except Exception as exc:
         return _unexpected(begun.record, exc)
 
 
+async def send_ready_async(
+    store: Store,
+    ready: Ready,
+    now: Callable[[], datetime],
+    config: DeliveryConfig,
+    admitted: Admission | None = None,
+) -> Outcome:
+    """The rest of ``attempt`` through a channel's ``send_async`` (``sends_async``), with the
+    admission a batch got for it (``AsyncSender.admit_all``), so many sends run side by side
+    in one thread."""
+    try:
+        started = time.perf_counter()
+        channel: Any = ready.channel
+        try:
+            provider_id = await channel.send_async(ready.message, admitted)
+        except DeliveryError as exc:
+            return _failed(store, ready, exc, time.perf_counter() - started, now(), config)
+        return _sent(ready, provider_id, time.perf_counter() - started)
+    except StoreUnavailable:
+        raise
+    except Exception as exc:
+        return _unexpected(ready.rec, exc)
+
+
 def sends_async(begun: Begun, channels: Mapping[str, Channel]) -> bool:
-    """Whether ``attempt_async`` can send this reminder without blocking its loop: its channel
-    sends asynchronously and no lookup of an earlier attempt (a blocking call) comes first."""
+    """Whether ``prepare`` and ``send_ready_async`` can send this reminder without blocking an
+    event loop: its channel sends asynchronously and no lookup of an earlier attempt (a
+    blocking call) comes first."""
     assert begun.record is not None
     channel = channels.get(begun.record.channel)
     return bool(getattr(channel, "sends_async", False)) and not begun.record.check_before_resend
@@ -124,7 +143,7 @@ def _unexpected(rec: ReminderRecord, exc: Exception) -> Outcome:
 
 
 @dataclass(frozen=True)
-class _Ready:
+class Ready:
     """A reminder checked and rendered, to be handed to its channel."""
 
     rec: ReminderRecord
@@ -140,7 +159,7 @@ def _prepare(
     channels: Mapping[str, Channel],
     now: Callable[[], datetime],
     config: DeliveryConfig,
-) -> Outcome | _Ready:
+) -> Outcome | Ready:
     """Everything before the send: the lookup of an earlier attempt, the re-checks, the
     render and the lease check. An Outcome when it ends here, else what to send."""
     assert begun.record is not None and begun.appointment is not None
@@ -197,11 +216,11 @@ def _prepare(
             "scheduled", "retry", Patch(attempt_delta=-1, reason="the send lease ran short"),
             retry_at=now(),
         )  # fmt: skip
-    return _Ready(rec, appt, channel, message, fallback_note)
+    return Ready(rec, appt, channel, message, fallback_note)
 
 
 def _failed(
-    store: Store, ready: _Ready, exc: DeliveryError, took: float, at: datetime,
+    store: Store, ready: Ready, exc: DeliveryError, took: float, at: datetime,
     config: DeliveryConfig,
 ) -> Outcome:  # fmt: skip
     rec, appt, address = ready.rec, ready.appt, ready.message.to
@@ -220,7 +239,7 @@ def _failed(
     return replace(outcomes.after_error(exc, rec, at, config), send_seconds=took)
 
 
-def _sent(ready: _Ready, provider_id: str, took: float) -> Outcome:
+def _sent(ready: Ready, provider_id: str, took: float) -> Outcome:
     text = ready.message.text
     spent = segments(text) if ready.rec.channel == "sms" else 0
     o = outcomes.sent(

@@ -12,9 +12,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from redis.exceptions import NoScriptError
-
 from reminders.model import Appointment
+from reminders.store.pipeline import run as run_pipeline
 from reminders.store.record import Patch, ReminderRecord
 from reminders.store.reminders import Begun, finished
 from reminders.store.stats import Ended
@@ -82,26 +81,7 @@ class Batch:
             self.store.ops.channel_succeeded(channel, at, pipe=self.pipe)
         if len(self.pipe) == 0:
             return
-        with self.pipe:
-            stack = list(self.pipe.command_stack)
-            scripts = list(self.pipe.scripts)
-            # Not redis-py's SCRIPT EXISTS before every pipeline (a round trip per step): the
-            # scripts are loaded already, but for after a Redis restart, when Redis answers
-            # NOSCRIPT to those and runs nothing of them. Only they are sent again, so every
-            # command still runs exactly once.
-            self.pipe.scripts.clear()
-            answers = self.pipe.execute(raise_on_error=False)
-        missing = [i for i, a in enumerate(answers) if isinstance(a, NoScriptError)]
-        if missing:
-            for script in scripts:
-                script.sha = self.store.r.script_load(script.script)
-            with self.store.r.pipeline(transaction=False) as again:
-                for i in missing:
-                    args, options = stack[i]
-                    again.execute_command(*args, **options)  # type: ignore[no-untyped-call]
-                for i, a in zip(missing, again.execute(raise_on_error=False), strict=True):
-                    answers[i] = a
-        self._answers = answers
+        self._answers = run_pipeline(self.store.r, self.pipe)
 
     def result(self, i: int) -> Any:
         """The answer of the i-th queued transition; an error Redis gave it is raised here."""

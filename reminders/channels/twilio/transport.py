@@ -12,7 +12,7 @@ import hashlib
 import json
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -75,11 +75,10 @@ class TwilioSms:
         self.sends_async = async_client is not None
 
     def send(self, message: Outgoing) -> str:
-        cost, memo = _attempt_memo(message)
-        admitted = self.gate.admit(message.to, cost, "sms:try", message.reminder_id, memo)
+        (admitted,) = self.admit_all([message])
         if 0 < admitted.wait <= self.max_wait:
             self.sleep(admitted.wait)
-            admitted = self.gate.admit(message.to, cost, "sms:try", message.reminder_id, memo)
+            (admitted,) = self.admit_all([message])
         _refuse_unless(admitted)
         try:
             created = self.client.messages.create(**self._params(message))
@@ -87,15 +86,26 @@ class TwilioSms:
             raise classify(exc) from exc
         return self._took(message, created)
 
-    async def send_async(self, message: Outgoing) -> str:
-        """``send`` through the asynchronous client: the same admission (its Redis call is
-        quick and made from the loop; a wait for the rate is the loop's, not a blocked
+    def admit_all(self, messages: Sequence[Outgoing]) -> Sequence[Admission]:
+        """Each message's admission, in one round trip (``SendGate``): carriers meter senders
+        by segment, so a 3-segment reminder costs three sends; an admitted one has its
+        attempt noted for a later lookup."""
+        sends = [
+            (m.to, segments(m.text), "sms:try", m.reminder_id, _attempt_memo(m)) for m in messages
+        ]
+        if len(sends) == 1:
+            return [self.gate.admit(*sends[0])]
+        return self.gate.admit_many(sends)
+
+    async def send_async(self, message: Outgoing, admitted: Admission | None = None) -> str:
+        """``send`` through the asynchronous client: the same admission (``admitted``, when a
+        batch admitted its sends together; a wait for the rate is the loop's, not a blocked
         thread's), the same parameters and errors."""
-        cost, memo = _attempt_memo(message)
-        admitted = self.gate.admit(message.to, cost, "sms:try", message.reminder_id, memo)
+        if admitted is None:
+            (admitted,) = self.admit_all([message])
         if 0 < admitted.wait <= self.max_wait:
             await asyncio.sleep(admitted.wait)
-            admitted = self.gate.admit(message.to, cost, "sms:try", message.reminder_id, memo)
+            (admitted,) = self.admit_all([message])
         _refuse_unless(admitted)
         try:
             created = await self.async_client.messages.create_async(**self._params(message))
@@ -166,12 +176,10 @@ class TwilioSms:
         return candidates[0]
 
 
-def _attempt_memo(message: Outgoing) -> tuple[int, str]:
-    """What the admission takes (carriers meter senders by segment: a 3-segment reminder costs
-    three sends) and the attempt's memo for a later lookup. Real time, not the service clock:
-    it is compared with Twilio's own timestamps."""
-    memo = {"to": message.to, "at": time.time(), "sha": _digest(message.text)}
-    return segments(message.text), json.dumps(memo)
+def _attempt_memo(message: Outgoing) -> str:
+    """The attempt's memo for a later lookup. Real time, not the service clock: it is compared
+    with Twilio's own timestamps."""
+    return json.dumps({"to": message.to, "at": time.time(), "sha": _digest(message.text)})
 
 
 def _refuse_unless(admitted: Admission) -> None:

@@ -80,3 +80,26 @@ def test_an_opt_out_kept_only_as_a_fingerprint_still_refuses(
     assert admit(store.sms_gate("fp", 10), "r1").opted_out
     # The same gate without the key cannot tell.
     assert admit(Store(client, prefix).sms_gate("fp", 10), "r2").blocked is None
+
+
+def test_many_sends_are_admitted_in_one_round_trip_each_on_its_own(
+    client: redis.Redis, prefix: str
+) -> None:
+    """A batch admits what it is about to send together: in order, each its own atomic step,
+    so a blocked number or an empty bucket refuses only its own send. After a Redis restart
+    (no scripts loaded) each still runs exactly once."""
+    store = Store(client, prefix)
+    gate = store.sms_gate("many", 2)
+    other = "+4915187654321"
+    store.contacts.opt_out(other, AT, source="inbound", keyword="STOP")
+    client.script_flush()
+    sends = [(PHONE, 1.0, "sms:try", "r1", "m1"), (other, 1.0, "sms:try", "r2", "m2"),
+             (PHONE, 1.0, "sms:try", "r3", "m3"), (PHONE, 1.0, "sms:try", "r4", "m4")]  # fmt: skip
+    first, blocked, second, third = gate.admit_many(sends)
+    assert (first.wait, first.blocked) == (0.0, None)
+    assert blocked.opted_out and blocked.wait == 0.0
+    assert (second.wait, second.blocked) == (0.0, None)  # the bucket holds 2: the STOP took none
+    assert third.wait > 0
+    memos = {rid: store.sendlog.recall("sms:try", rid) for rid in ("r1", "r2", "r3", "r4")}
+    assert memos == {"r1": "m1", "r2": None, "r3": "m3", "r4": None}
+    assert admit(gate, "r5").wait > 0  # two tokens were taken, once each
