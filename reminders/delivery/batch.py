@@ -5,25 +5,28 @@ reminders in one round trip.
 How a batch runs. Up to ``senders`` sends are under way at once, sharing the process's channels
 (one Twilio client and connection pool, the catalogs). The batch loops: one round trip
 (``store.batch``) records the Outcomes of the sends that ended since the last one and begins
-(begin.lua) as many claims as there are idle senders; each begun reminder is sent at once, with
-the re-checks begin.lua cannot make (opt-out, unusable number, lease) and its render, exactly as
-``deliver``. A channel that sends asynchronously (``sends_async``: Twilio through aiohttp) sends
-side by side on this thread's event loop; any other (SMTP, the outbox), and a send that must
-first look up an earlier attempt, runs in a thread of a pool of ``senders``. The event loop,
-not threads, is what makes a fast provider's sends cheap: threads taking the GIL in turn cost
-each send about a third more CPU, and requests' HTTP path costs twice aiohttp's.
+(begin.lua) as many claims as there are idle senders. A channel that sends asynchronously
+(``sends_async``: Twilio through aiohttp) then gets them side by side on this thread's event
+loop: each is re-checked (what begin.lua cannot: channel, lease) and rendered, exactly as in
+``deliver``; the channel admits them all in one more round trip (``AsyncSender.admit_all``:
+opt-out, unusable number, the shared rate, the attempt's memo, each its own atomic step); and
+each admitted send starts at once. Any other channel (SMTP, the outbox), and a send that must
+first look up an earlier attempt, runs ``deliver.attempt`` in a thread of a pool of
+``senders``. The event loop, not threads, is what makes a fast provider's sends cheap: threads
+taking the GIL in turn cost each send about a third more CPU, requests' HTTP path costs twice
+aiohttp's, and a round trip per admission was the largest cost left.
 What the send learns for the send log (the provider's id, and that this reminder owns it) goes
 with its Outcome in that next round trip rather than one of its own (``SendLog.deferring``).
 
 Why begin just before a send, not the whole batch at first: a reminder is taken into sending
 (re-checking cancel, reschedule, hold and deadline) only when a sender is free for it, so the
 checks are as fresh as in a single delivery, and its send lease (``send_lease``) starts when its
-send does: it never waits behind the rest of the batch. The send-lease check in ``_attempt``
+send does: it never waits behind the rest of the batch. The send-lease check in ``deliver._prepare``
 still holds each send to ``send_budget`` before its lease ends.
 
 Why an Outcome is always recorded before its lease could run out: a send returns within
 ``send_budget`` of its start (the channel's timeouts), and starts with at least that much of its
-lease left (``_attempt``'s check, else it goes back without sending). Its Outcome is then queued
+lease left (``_prepare``'s check, else it goes back without sending). Its Outcome is then queued
 for the very next round trip, which the batch thread makes as soon as any send ends (it waits
 for the first one to end, never for the whole batch), so within a round trip of the send's end,
 inside the ``SEND_MARGIN`` (settings) every lease has beyond ``send_budget``. Only after the
