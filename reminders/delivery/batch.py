@@ -34,7 +34,7 @@ lease can another worker claim the reminder again and look the send up (claim.lu
 looks it up before its Outcome is recorded.
 
 A failure stays one reminder's: an exception in its render or send becomes its Outcome
-(``deliver._unexpected``); a reminder whose send cannot be recorded (Redis gone) is left to its
+(``deliver.unexpected``); a reminder whose send cannot be recorded (Redis gone) is left to its
 lease. A worker killed mid-batch leaves claims nobody began (claimed again after their claim
 lease, counted as unstarted), and begun sends whose lease runs out (claimed again and looked up
 before any resend): nothing is lost and nothing is sent twice.
@@ -62,6 +62,7 @@ from reminders.delivery.deliver import (
     queue_record,
     send_ready_async,
     sends_async,
+    unexpected,
 )
 from reminders.delivery.outcomes import DeliveryConfig, Outcome
 from reminders.model import Appointment
@@ -188,7 +189,6 @@ def _side_by_side(
     """Re-check and render the begun reminders here, admit each channel's sends in one round
     trip, and start each send on the loop; one that ends before its send (a re-check, a render
     failure) is a future already done, its Outcome recorded with the others'."""
-    loop = asyncio.get_running_loop()
     out: dict[asyncio.Future[tuple[Outcome, list[Owned]]], tuple[ReminderRecord, str]] = {}
     ready: dict[str, list[tuple[Ready, str]]] = {}
     for b, token in begun:
@@ -200,9 +200,7 @@ def _side_by_side(
             ended[b.record.id] = "unrecorded"  # its lease runs out; nothing was sent
             continue
         if isinstance(p, Outcome):
-            done: asyncio.Future[tuple[Outcome, list[Owned]]] = loop.create_future()
-            done.set_result((p, []))
-            out[done] = (b.record, token)
+            out[_already(p)] = (b.record, token)
         else:
             ready.setdefault(b.record.channel, []).append((p, token))
     for name, sends in ready.items():
@@ -214,6 +212,9 @@ def _side_by_side(
                 "%d sends: Redis failed admitting them (%s)", len(sends), type(exc).__name__
             )
             ended.update({r.rec.id: "unrecorded" for r, _ in sends})
+            continue
+        except Exception as exc:  # a bug: each ends as a failure staff see, none stuck
+            out.update({_already(unexpected(r.rec, exc)): (r.rec, token) for r, token in sends})
             continue
         for (r, token), a in zip(sends, admitted, strict=True):
             out[asyncio.ensure_future(_send_holding(store, r, a, now, config))] = (r.rec, token)
@@ -231,6 +232,13 @@ def _attempt_holding(
     it) held back to go with its Outcome in the next round trip, not one of its own."""
     with store.sendlog.deferring() as owned:
         return attempt(store, begun, channels, now, config), owned
+
+
+def _already(o: Outcome) -> asyncio.Future[tuple[Outcome, list[Owned]]]:
+    """An Outcome reached before any send, as a send's future already done."""
+    done: asyncio.Future[tuple[Outcome, list[Owned]]] = asyncio.get_running_loop().create_future()
+    done.set_result((o, []))
+    return done
 
 
 async def _send_holding(

@@ -72,7 +72,7 @@ def attempt(
     except StoreUnavailable:
         raise
     except Exception as exc:  # a bug or a provider's surprise must not leave it stuck
-        return _unexpected(begun.record, exc)
+        return unexpected(begun.record, exc)
 
 
 def prepare(
@@ -90,7 +90,7 @@ def prepare(
     except StoreUnavailable:
         raise
     except Exception as exc:
-        return _unexpected(begun.record, exc)
+        return unexpected(begun.record, exc)
 
 
 async def send_ready_async(
@@ -114,7 +114,7 @@ async def send_ready_async(
     except StoreUnavailable:
         raise
     except Exception as exc:
-        return _unexpected(ready.rec, exc)
+        return unexpected(ready.rec, exc)
 
 
 def sends_async(begun: Begun, channels: Mapping[str, Channel]) -> bool:
@@ -126,7 +126,7 @@ def sends_async(begun: Begun, channels: Mapping[str, Channel]) -> bool:
     return bool(getattr(channel, "sends_async", False)) and not begun.record.check_before_resend
 
 
-def _unexpected(rec: ReminderRecord, exc: Exception) -> Outcome:
+def unexpected(rec: ReminderRecord, exc: Exception) -> Outcome:
     """Any other exception (a bug, a library's surprise) ends as a failure staff see, never a
     reminder stuck in sending. It may have happened after the provider accepted the message,
     so anyone resending looks it up first, and a status callback still settles it as sent."""

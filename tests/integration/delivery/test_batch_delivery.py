@@ -254,3 +254,22 @@ def test_what_a_send_learnt_is_in_the_send_log_with_its_outcome(world: World) ->
         assert world.store.sendlog.recall("sms:sid", sms(n)) == sid
         assert world.store.sendlog.recall("sms:owner", sid) == sms(n)
         assert world.channels["sms"].find_sent(sms(n)) == sid
+
+
+def test_a_failure_admitting_the_sends_ends_each_as_a_failure_staff_see(
+    world: World, fake: FakeTwilio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not Redis but a bug (here: the admission raising): nothing is sent, and each reminder
+    ends as a failure to check, none left in sending."""
+    for n in range(1, 4):
+        world.book(n)
+
+    def broken(messages: Any) -> Any:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(world.channels["sms"], "admit_all", broken)
+    ended = world.deliver(world.claim(), senders=4)
+    assert ended == {sms(1): "failed", sms(2): "failed", sms(3): "failed"}
+    assert fake.creates == []
+    rec = world.record(sms(1))
+    assert rec.check_before_resend and "unexpected error (RuntimeError)" in (rec.reason or "")
