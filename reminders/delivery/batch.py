@@ -117,6 +117,7 @@ async def _deliver(
     ended: dict[str, str] = {}
     appointments: dict[bytes, Appointment] = {}
     running: dict[asyncio.Future[tuple[Outcome, list[Owned]]], tuple[ReminderRecord, str]] = {}
+    loop = asyncio.get_running_loop()
     try:
         while todo or running:
             done = [f for f in running if f.done()]
@@ -150,10 +151,10 @@ async def _deliver(
                 elif sends_async(begun, channels):
                     side_by_side.append((begun, token))
                 else:
-                    running[_in_thread(store, begun, channels, now, config, pool)] = (
-                        begun.record,
-                        token,
+                    thread = loop.run_in_executor(
+                        pool, _attempt_holding, store, begun, channels, now, config
                     )
+                    running[thread] = (begun.record, token)
             running.update(_side_by_side(store, side_by_side, channels, now, config, ended))
             if running and not any(f.done() for f in running):
                 await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
@@ -163,19 +164,6 @@ async def _deliver(
         if running:
             await asyncio.wait(running)
     return ended
-
-
-def _in_thread(
-    store: Store,
-    begun: Begun,
-    channels: Mapping[str, Channel],
-    now: Callable[[], datetime],
-    config: DeliveryConfig,
-    pool: Executor,
-) -> asyncio.Future[tuple[Outcome, list[Owned]]]:
-    return asyncio.get_running_loop().run_in_executor(
-        pool, _attempt_holding, store, begun, channels, now, config
-    )
 
 
 def _side_by_side(
